@@ -1,0 +1,3 @@
+from childsafe.cli.app import main
+
+main()
