@@ -1,14 +1,44 @@
-"""The ``childsafe`` command."""
+"""The ``childsafe`` command: global options, and the sub-commands wired in one place."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from childsafe.cli.context import CliContext
+from childsafe.cli.bank import bank_app
+from childsafe.cli.hash import hash_command
+from childsafe.cli.scan import scan_command
 
 app = typer.Typer(
     name="childsafe",
     help="Child-safety infrastructure: hash media, keep hash banks, scan files against them.",
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="CHILDSAFE_HOME",
+            help="Data directory (database, local state). Default: the user's data dir.",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = CliContext.create(home)
+
+
+app.command("hash")(hash_command)
+app.command("scan")(scan_command)
+app.add_typer(bank_app, name="bank")
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from childsafe.index.base import HammingIndex, Hit
+from childsafe.index.base import HammingIndex, Hit, check_batch, check_ids, check_query
 
 _POPCOUNT8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
 
@@ -26,15 +26,12 @@ class FlatIndex(HammingIndex):
         return int(self._ids.size)
 
     def add(self, ids: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint8]) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        hashes = np.asarray(hashes, dtype=np.uint8).reshape(-1, self.bits // 8)
-        if ids.shape[0] != hashes.shape[0]:
-            raise ValueError(f"{ids.shape[0]} ids for {hashes.shape[0]} hashes")
+        ids, hashes = check_batch(ids, hashes, self.bits // 8)
         self._ids = np.concatenate([self._ids, ids])
         self._hashes = np.concatenate([self._hashes, hashes])
 
     def remove(self, ids: npt.NDArray[np.int64]) -> int:
-        keep = ~np.isin(self._ids, np.asarray(ids, dtype=np.int64))
+        keep = ~np.isin(self._ids, check_ids(ids))
         removed = int(self._ids.size - keep.sum())
         self._ids, self._hashes = self._ids[keep], self._hashes[keep]
         return removed
@@ -44,6 +41,7 @@ class FlatIndex(HammingIndex):
         return _POPCOUNT8[x].sum(axis=1, dtype=np.uint16)
 
     def search(self, query: npt.NDArray[np.uint8], threshold: int) -> list[Hit]:
+        query = check_query(query, self.bits // 8, threshold)
         if not len(self):
             return []
         d = self.distances(query)

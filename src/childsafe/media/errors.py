@@ -39,3 +39,9 @@ class TooLargeError(MediaError):
 
 class EmptyFileError(MediaError):
     reason = "empty"
+
+
+class NoSuchFrameError(MediaError):
+    """A frame index past the file's last frame (or past ``DecodeLimits.max_frames``)."""
+
+    reason = "no_such_frame"

@@ -1,0 +1,32 @@
+"""Storage: SQLAlchemy models, engines, sessions and the migrations that create the schema."""
+
+from childsafe.store.changes import ChangeRow, changes_since, last_seq, record_change
+from childsafe.store.engine import (
+    SessionFactory,
+    Store,
+    StoreError,
+    create_engine_for,
+    make_session_factory,
+    open_store,
+    unit_of_work,
+)
+from childsafe.store.models import Bank, BankEntry, Base, Change, EntrySignal
+
+__all__ = [
+    "Bank",
+    "BankEntry",
+    "Base",
+    "Change",
+    "ChangeRow",
+    "EntrySignal",
+    "SessionFactory",
+    "Store",
+    "StoreError",
+    "changes_since",
+    "create_engine_for",
+    "last_seq",
+    "make_session_factory",
+    "open_store",
+    "record_change",
+    "unit_of_work",
+]

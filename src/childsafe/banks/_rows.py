@@ -1,0 +1,115 @@
+"""Turning ORM rows into the service's plain values, and the queries several methods share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from childsafe.banks.errors import BankNotFound, EntryNotFound
+from childsafe.banks.types import BankInfo, EntryInfo, SignalInfo
+from childsafe.store.models import Bank, BankEntry, EntrySignal
+
+
+def live_bank(session: Session, name: str) -> Bank:
+    bank = session.scalars(
+        select(Bank).where(Bank.name == name, Bank.deleted_at.is_(None))
+    ).one_or_none()
+    if bank is None:
+        raise BankNotFound(name)
+    return bank
+
+
+def entry_row(session: Session, entry_id: int) -> BankEntry:
+    entry = session.scalars(
+        select(BankEntry)
+        .where(BankEntry.id == entry_id)
+        .options(selectinload(BankEntry.signals), selectinload(BankEntry.bank))
+    ).one_or_none()
+    if entry is None:
+        raise EntryNotFound(entry_id)
+    return entry
+
+
+def entry_counts(session: Session, bank_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """``bank_id -> (enabled, disabled)`` counts of entries that are not deleted."""
+    if not bank_ids:
+        return {}
+    disabled = BankEntry.disabled_at.is_not(None)
+    rows = session.execute(
+        select(
+            BankEntry.bank_id,
+            func.sum(case((disabled, 0), else_=1)),
+            func.sum(case((disabled, 1), else_=0)),
+        )
+        .where(BankEntry.bank_id.in_(bank_ids), BankEntry.deleted_at.is_(None))
+        .group_by(BankEntry.bank_id)
+    )
+    return {bid: (int(on or 0), int(off or 0)) for bid, on, off in rows}
+
+
+def bank_info(bank: Bank, counts: tuple[int, int] | None = None) -> BankInfo:
+    return BankInfo(
+        id=bank.id,
+        name=bank.name,
+        description=bank.description,
+        action=bank.action,
+        threshold=bank.threshold,
+        enabled=bank.enabled,
+        source=bank.source,
+        labels=tuple(bank.labels),
+        match_dihedral=bank.match_dihedral,
+        trim_borders=bank.trim_borders,
+        variants=tuple(bank.variants),
+        created_at=bank.created_at,
+        updated_at=bank.updated_at,
+        deleted_at=bank.deleted_at,
+        entry_count=None if counts is None else counts[0],
+        disabled_count=None if counts is None else counts[1],
+    )
+
+
+def entry_info(entry: BankEntry, bank_name: str, signals: Iterable[EntrySignal]) -> EntryInfo:
+    return EntryInfo(
+        id=entry.id,
+        bank_id=entry.bank_id,
+        bank_name=bank_name,
+        external_id=entry.external_id,
+        labels=tuple(entry.labels),
+        source=entry.source,
+        added_by=entry.added_by,
+        created_at=entry.created_at,
+        disabled_at=entry.disabled_at,
+        deleted_at=entry.deleted_at,
+        signals=tuple(
+            SignalInfo(s.id, s.signal_type, s.value, s.variant)
+            for s in sorted(signals, key=lambda s: s.id)
+        ),
+    )
+
+
+def existing_signals(
+    session: Session, bank_id: int, signal_type: str, values: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """``(value, variant) -> entry id`` for values already in the bank's non-deleted entries.
+
+    Disabled entries count: re-importing a list must not bring back a hash someone disabled
+    as a false positive.
+    """
+    found: dict[tuple[str, str], int] = {}
+    vals = list(dict.fromkeys(values))
+    for i in range(0, len(vals), 500):
+        rows = session.execute(
+            select(EntrySignal.value, EntrySignal.variant, EntrySignal.entry_id)
+            .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
+            .where(
+                BankEntry.bank_id == bank_id,
+                BankEntry.deleted_at.is_(None),
+                EntrySignal.signal_type == signal_type,
+                EntrySignal.value.in_(vals[i : i + 500]),
+            )
+        )
+        for value, variant, entry_id in rows:
+            found.setdefault((value, variant), entry_id)
+    return found

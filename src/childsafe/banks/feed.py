@@ -1,0 +1,65 @@
+"""What matchers read: every live signal of a type, and the changes since they last looked.
+
+An index builder reads ``last_change_seq()`` first, then streams ``iter_signals``, then keeps
+applying ``changes_since(seq)``. Changes are idempotent ("entry 42 changed, re-read it"), so a
+change that lands during the stream and is applied again afterwards does no harm, and none is
+missed.
+
+The stream uses Core rows, never ORM objects, fetched ``chunk_size`` at a time through a
+server-side cursor on PostgreSQL: building an index over ten million hashes must not hold ten
+million objects in memory or pay for their construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from childsafe.banks.types import SignalRow
+from childsafe.store.models import Bank, BankEntry, EntrySignal
+
+
+def live_signals_query(
+    signal_types: Sequence[str], bank_ids: Sequence[int] | None = None
+) -> Select[int, int, int, str, str, str]:
+    q = (
+        select(
+            EntrySignal.id,
+            EntrySignal.entry_id,
+            BankEntry.bank_id,
+            EntrySignal.signal_type,
+            EntrySignal.value,
+            EntrySignal.variant,
+        )
+        .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
+        .join(Bank, Bank.id == BankEntry.bank_id)
+        .where(
+            EntrySignal.signal_type.in_(list(signal_types)),
+            BankEntry.disabled_at.is_(None),
+            BankEntry.deleted_at.is_(None),
+            Bank.enabled.is_(True),
+            Bank.deleted_at.is_(None),
+        )
+        .order_by(EntrySignal.id)
+    )
+    if bank_ids is not None:
+        q = q.where(BankEntry.bank_id.in_(list(bank_ids)))
+    return q
+
+
+def stream_batches(
+    session: Session,
+    signal_types: Sequence[str],
+    chunk_size: int,
+    bank_ids: Sequence[int] | None = None,
+) -> Iterator[list[SignalRow]]:
+    result = session.execute(
+        live_signals_query(signal_types, bank_ids).execution_options(yield_per=chunk_size)
+    )
+    try:
+        for part in result.partitions(chunk_size):
+            yield [SignalRow(*r) for r in part]
+    finally:
+        result.close()

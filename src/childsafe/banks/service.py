@@ -1,0 +1,431 @@
+"""The bank service: the one way banks and their entries are created, changed and read.
+
+Every mutation appends to the change log in the same transaction, so an index that follows the
+log can never disagree with the tables for longer than one poll. Methods take and return plain
+values (names, ids, frozen dataclasses); sessions never leak out.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from childsafe.banks import _rows, feed, formats, validation
+from childsafe.banks._bulk import LineCounter, load
+from childsafe.banks.errors import BankExists, DuplicateSignal, InvalidEntry
+from childsafe.banks.formats import ImportFormat
+from childsafe.banks.types import (
+    BankInfo,
+    EntryInfo,
+    ExportRow,
+    ImportReport,
+    SignalRow,
+)
+from childsafe.banks.validation import SignalsArg
+from childsafe.plugins import Registry
+from childsafe.signals.base import SignalType
+from childsafe.store import changes
+from childsafe.store.engine import SessionFactory, Store, unit_of_work
+from childsafe.store.models import Bank, BankEntry, EntrySignal
+from childsafe.store.types import utcnow
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+#: "Leave this field as it is" in :meth:`BankService.update_bank` (``None`` is a real value).
+UNSET = _Unset.UNSET
+
+
+class _StrictRollback(Exception):  # noqa: N818 - control flow, never escapes
+    pass
+
+
+class BankService:
+    def __init__(
+        self,
+        sessions: Store | SessionFactory,
+        registry: Registry | Mapping[str, SignalType],
+        *,
+        variant_names: Collection[str] | None = None,
+    ) -> None:
+        """Over an open :class:`Store` or any session factory (tests pass one bound to a
+        connection whose transaction they roll back). ``variant_names``: the variants the
+        scan pipeline can compute; None accepts any well-formed name.
+        """
+        self._sessions = sessions.sessions if isinstance(sessions, Store) else sessions
+        self._types: Mapping[str, SignalType] = (
+            registry.signal_types if isinstance(registry, Registry) else registry
+        )
+        self._variant_names = variant_names
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with unit_of_work(self._sessions, write=True) as s:
+            changes.lock_change_log(s)
+            yield s
+
+    def _read(self) -> AbstractContextManager[Session]:
+        return unit_of_work(self._sessions, write=False)
+
+    # -- banks ----------------------------------------------------------------------------
+
+    def create_bank(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        action: str = "block",
+        threshold: int | None = None,
+        enabled: bool = True,
+        source: str = "manual",
+        labels: Iterable[str] = (),
+        match_dihedral: bool = False,
+        trim_borders: bool = False,
+        variants: Iterable[str] = (),
+    ) -> BankInfo:
+        bank = Bank(
+            name=validation.bank_name(name),
+            description=description,
+            action=validation.action(action),
+            threshold=validation.threshold(threshold),
+            enabled=bool(enabled),
+            source=validation.bank_source(source),
+            labels=validation.labels(labels),
+            match_dihedral=bool(match_dihedral),
+            trim_borders=bool(trim_borders),
+            variants=validation.variants(variants, self._variant_names),
+        )
+        with self._write() as s:
+            self._ensure_name_free(s, name)
+            s.add(bank)
+            try:
+                s.flush()
+            except IntegrityError as e:  # a writer on another engine got there first
+                raise BankExists(name) from e
+            changes.record_change(s, "bank", "create", bank.id, bank.id)
+            return _rows.bank_info(bank, (0, 0))
+
+    def get_bank(self, name: str) -> BankInfo:
+        with self._read() as s:
+            bank = _rows.live_bank(s, name)
+            return _rows.bank_info(bank, _rows.entry_counts(s, [bank.id]).get(bank.id, (0, 0)))
+
+    def list_banks(self, *, include_deleted: bool = False) -> list[BankInfo]:
+        """All banks by name, with entry counts (deleted ones only when asked)."""
+        with self._read() as s:
+            q = select(Bank).order_by(Bank.name, Bank.id)
+            if not include_deleted:
+                q = q.where(Bank.deleted_at.is_(None))
+            banks = s.scalars(q).all()
+            counts = _rows.entry_counts(s, [b.id for b in banks])
+            return [_rows.bank_info(b, counts.get(b.id, (0, 0))) for b in banks]
+
+    def update_bank(
+        self,
+        name: str,
+        *,
+        new_name: str | _Unset = UNSET,
+        description: str | _Unset = UNSET,
+        action: str | _Unset = UNSET,
+        threshold: int | _Unset | None = UNSET,
+        enabled: bool | _Unset = UNSET,
+        source: str | _Unset = UNSET,
+        labels: Iterable[str] | _Unset = UNSET,
+        match_dihedral: bool | _Unset = UNSET,
+        trim_borders: bool | _Unset = UNSET,
+        variants: Iterable[str] | _Unset = UNSET,
+    ) -> BankInfo:
+        """Change the given fields; omitted ones stay. Enabling/disabling is its own change op."""
+        values: dict[str, Any] = {}
+        if not isinstance(new_name, _Unset):
+            values["name"] = validation.bank_name(new_name)
+        if not isinstance(description, _Unset):
+            values["description"] = description
+        if not isinstance(action, _Unset):
+            values["action"] = validation.action(action)
+        if not isinstance(threshold, _Unset):
+            values["threshold"] = validation.threshold(threshold)
+        if not isinstance(enabled, _Unset):
+            values["enabled"] = bool(enabled)
+        if not isinstance(source, _Unset):
+            values["source"] = validation.bank_source(source)
+        if not isinstance(labels, _Unset):
+            values["labels"] = validation.labels(labels)
+        if not isinstance(match_dihedral, _Unset):
+            values["match_dihedral"] = bool(match_dihedral)
+        if not isinstance(trim_borders, _Unset):
+            values["trim_borders"] = bool(trim_borders)
+        if not isinstance(variants, _Unset):
+            values["variants"] = validation.variants(variants, self._variant_names)
+        with self._write() as s:
+            bank = _rows.live_bank(s, name)
+            changed = {k: v for k, v in values.items() if getattr(bank, k) != v}
+            if "name" in changed:
+                self._ensure_name_free(s, changed["name"])
+            if changed:
+                for k, v in changed.items():
+                    setattr(bank, k, v)
+                try:
+                    s.flush()
+                except IntegrityError as e:
+                    raise BankExists(str(changed.get("name", name))) from e
+                op = "update"
+                if set(changed) == {"enabled"}:
+                    op = "enable" if bank.enabled else "disable"
+                changes.record_change(s, "bank", op, bank.id, bank.id)
+            counts = _rows.entry_counts(s, [bank.id]).get(bank.id, (0, 0))
+            return _rows.bank_info(bank, counts)
+
+    def delete_bank(self, name: str) -> BankInfo:
+        """Soft delete: the bank stops matching and its name is free; rows stay for the record."""
+        with self._write() as s:
+            bank = _rows.live_bank(s, name)
+            bank.deleted_at = utcnow()
+            s.flush()
+            changes.record_change(s, "bank", "delete", bank.id, bank.id)
+            return _rows.bank_info(bank)
+
+    @staticmethod
+    def _ensure_name_free(s: Session, name: str) -> None:
+        taken = s.scalar(select(Bank.id).where(Bank.name == name, Bank.deleted_at.is_(None)))
+        if taken is not None:
+            raise BankExists(name)
+
+    # -- entries --------------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        bank: str,
+        signals: SignalsArg,
+        *,
+        labels: Iterable[str] = (),
+        external_id: str | None = None,
+        added_by: str | None = None,
+        source: str = "manual",
+    ) -> EntryInfo:
+        """Bank one item. ``signals``: ``{type: value}`` or ``[(type, value, variant), ...]``.
+
+        Raises :class:`DuplicateSignal` if the bank already holds any of the signals in an entry
+        that is not deleted (a disabled one included, so a false positive stays out).
+        """
+        triples = validation.entry_signals(self._types, signals)
+        entry_labels = validation.entry_labels(labels)
+        external_id = validation.optional_text(
+            external_id, validation.EXTERNAL_ID_MAX, "external_id"
+        )
+        added_by = validation.optional_text(added_by, validation.ADDED_BY_MAX, "added_by")
+        source = validation.optional_text(source, validation.ENTRY_SOURCE_MAX, "source") or ""
+        with self._write() as s:
+            b = _rows.live_bank(s, bank)
+            for t, v, variant in triples:
+                found = _rows.existing_signals(s, b.id, t, [v])
+                if (v, variant) in found:
+                    raise DuplicateSignal(b.name, t, v, found[(v, variant)])
+            entry = BankEntry(
+                bank_id=b.id,
+                external_id=external_id,
+                labels=entry_labels,
+                source=source,
+                added_by=added_by,
+            )
+            s.add(entry)
+            s.flush()
+            sigs = [
+                EntrySignal(entry_id=entry.id, signal_type=t, value=v, variant=variant)
+                for t, v, variant in triples
+            ]
+            s.add_all(sigs)
+            s.flush()
+            changes.record_change(s, "entry", "create", entry.id, b.id)
+            return _rows.entry_info(entry, b.name, sigs)
+
+    def get_entry(self, entry_id: int) -> EntryInfo:
+        """Any entry, tombstoned ones included (their timestamps say so)."""
+        with self._read() as s:
+            e = _rows.entry_row(s, entry_id)
+            return _rows.entry_info(e, e.bank.name, e.signals)
+
+    def list_entries(
+        self,
+        bank: str,
+        *,
+        include_disabled: bool = True,
+        include_deleted: bool = False,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[EntryInfo]:
+        """One page of a bank's entries in id order; pass the last id back as ``after_id``."""
+        with self._read() as s:
+            b = _rows.live_bank(s, bank)
+            q = (
+                select(BankEntry)
+                .where(BankEntry.bank_id == b.id, BankEntry.id > after_id)
+                .options(selectinload(BankEntry.signals))
+                .order_by(BankEntry.id)
+                .limit(limit)
+            )
+            if not include_disabled:
+                q = q.where(BankEntry.disabled_at.is_(None))
+            if not include_deleted:
+                q = q.where(BankEntry.deleted_at.is_(None))
+            return [_rows.entry_info(e, b.name, e.signals) for e in s.scalars(q)]
+
+    def disable_entry(self, entry_id: int) -> EntryInfo:
+        """Stop an entry matching but keep it, so re-imports do not bring it back."""
+        return self._set_entry_state(entry_id, "disable")
+
+    def enable_entry(self, entry_id: int) -> EntryInfo:
+        return self._set_entry_state(entry_id, "enable")
+
+    def delete_entry(self, entry_id: int) -> EntryInfo:
+        """Remove an entry from its bank; the row stays as a tombstone for exchanges and audit."""
+        return self._set_entry_state(entry_id, "delete")
+
+    def _set_entry_state(self, entry_id: int, op: str) -> EntryInfo:
+        with self._write() as s:
+            e = _rows.entry_row(s, entry_id)
+            if e.deleted_at is not None and op != "delete":
+                raise InvalidEntry(f"entry {entry_id} is deleted and cannot be {op}d")
+            now = utcnow()
+            before = (e.disabled_at, e.deleted_at)
+            if op == "disable" and e.disabled_at is None:
+                e.disabled_at = now
+            elif op == "enable":
+                e.disabled_at = None
+            elif op == "delete" and e.deleted_at is None:
+                e.deleted_at = now
+            if (e.disabled_at, e.deleted_at) != before:  # repeating an op changes nothing
+                s.flush()
+                changes.record_change(s, "entry", op, e.id, e.bank_id)
+            return _rows.entry_info(e, e.bank.name, e.signals)
+
+    # -- import / export ------------------------------------------------------------------
+
+    def import_signals(
+        self,
+        bank: str,
+        lines: Iterable[str],
+        *,
+        format: ImportFormat = "auto",
+        signal_type: str | None = None,
+        labels: Iterable[str] = (),
+        source: str = "import",
+        added_by: str | None = None,
+        strict: bool = False,
+        batch_size: int = 5000,
+    ) -> ImportReport:
+        """Load a hash list (see :mod:`childsafe.banks.formats`) into a bank, one entry a line.
+
+        By default valid lines are kept and invalid ones reported with their line numbers:
+        hash lists from vendors routinely carry a stray header or a truncated line, and
+        refusing a million good hashes for one bad one helps no one. ``strict=True`` makes it
+        all-or-nothing instead. Either way the import is one transaction, so a crash part way
+        leaves the bank as it was, and re-running skips what is already there (duplicates).
+        """
+        common = validation.entry_labels(labels)
+        source = validation.optional_text(source, validation.ENTRY_SOURCE_MAX, "source") or ""
+        counted = LineCounter(lines)
+        report = ImportReport()
+        try:
+            with self._write() as s:
+                b = _rows.live_bank(s, bank)
+                parsed = formats.parse(counted, self._types, format=format, signal_type=signal_type)
+                load(
+                    s,
+                    b.id,
+                    parsed,
+                    report,
+                    common_labels=common,
+                    source=source,
+                    added_by=added_by,
+                    strict=strict,
+                    batch_size=batch_size,
+                )
+                report.lines_read = counted.n
+                if report.rolled_back:
+                    raise _StrictRollback
+        except _StrictRollback:
+            pass
+        return report
+
+    def export_bank(self, bank: str, *, include_disabled: bool = False) -> Iterator[ExportRow]:
+        """Stream a bank's signals in entry order (write with :func:`formats.write_csv`)."""
+        self.get_bank(bank)  # raise BankNotFound now, not on first iteration
+        return self._export(bank, include_disabled)
+
+    def _export(self, bank: str, include_disabled: bool) -> Iterator[ExportRow]:
+        with self._read() as s:
+            b = _rows.live_bank(s, bank)
+            q = (
+                select(
+                    EntrySignal.signal_type,
+                    EntrySignal.value,
+                    EntrySignal.variant,
+                    BankEntry.labels,
+                    BankEntry.external_id,
+                    BankEntry.id,
+                )
+                .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
+                .where(BankEntry.bank_id == b.id, BankEntry.deleted_at.is_(None))
+                .order_by(BankEntry.id, EntrySignal.id)
+                .execution_options(yield_per=5000)
+            )
+            if not include_disabled:
+                q = q.where(BankEntry.disabled_at.is_(None))
+            for t, v, variant, labels, ext, eid in s.execute(q):
+                yield ExportRow(t, v, variant, tuple(labels or ()), ext, eid)
+
+    # -- what matchers read ---------------------------------------------------------------
+
+    def iter_signal_batches(
+        self,
+        signal_type: str | None = None,
+        *,
+        chunk_size: int = 10_000,
+        bank_ids: Sequence[int] | None = None,
+    ) -> Iterator[list[SignalRow]]:
+        """Live signals in enabled banks, ``chunk_size`` rows at a time, in id order.
+
+        ``signal_type=None`` streams every installed type (one pass for a matcher that serves
+        them all). Disabled or deleted entries and disabled or deleted banks are left out.
+        """
+        if signal_type is None:
+            types = sorted(self._types)
+        else:
+            types = [validation.signal_type(self._types, signal_type).name]
+        return self._stream(types, chunk_size, bank_ids)
+
+    def _stream(
+        self, types: list[str], chunk_size: int, bank_ids: Sequence[int] | None
+    ) -> Iterator[list[SignalRow]]:
+        with self._read() as s:
+            yield from feed.stream_batches(s, types, chunk_size, bank_ids)
+
+    def iter_signals(
+        self,
+        signal_type: str | None = None,
+        *,
+        chunk_size: int = 10_000,
+        bank_ids: Sequence[int] | None = None,
+    ) -> Iterator[SignalRow]:
+        """As :meth:`iter_signal_batches`, one row at a time (still fetched in chunks)."""
+        batches = self.iter_signal_batches(signal_type, chunk_size=chunk_size, bank_ids=bank_ids)
+        return (row for chunk in batches for row in chunk)
+
+    def last_change_seq(self) -> int:
+        with self._read() as s:
+            return changes.last_seq(s)
+
+    def changes_since(self, seq: int, *, limit: int = 10_000) -> Sequence[changes.ChangeRow]:
+        with self._read() as s:
+            return changes.changes_since(s, seq, limit)

@@ -1,0 +1,49 @@
+"""What every command needs, built once per invocation from the global options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from childsafe.media import DecodeLimits
+from childsafe.plugins import Registry, load_registry
+from childsafe.settings import Settings
+
+if TYPE_CHECKING:
+    from childsafe.banks import BankService
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
+    err: Console = field(
+        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
+    )
+
+    @classmethod
+    def create(cls, home: Path | None) -> CliContext:
+        settings = Settings(home=home) if home is not None else Settings()
+        return cls(settings)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_registry()
+
+    @property
+    def limits(self) -> DecodeLimits:
+        return DecodeLimits(
+            max_bytes=self.settings.max_file_bytes, max_pixels=self.settings.max_pixels
+        )
+
+    @cached_property
+    def banks(self) -> BankService:
+        from childsafe.banks import BankService
+        from childsafe.store import open_store
+
+        store = open_store(self.settings)
+        return BankService(store, self.registry)

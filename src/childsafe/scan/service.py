@@ -1,0 +1,91 @@
+"""The scan pipeline over a bank store: hash → query views → match → decide.
+
+One :class:`Scanner` is built per process from the store; the CLI hashes in worker processes
+and matches here, so the index (hundreds of MB at 10M hashes) exists once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from childsafe.banks import BankError, BankInfo, BankNotFound, BankService
+from childsafe.plugins import Registry
+from childsafe.policy import Action
+from childsafe.scan.matcher import Match, Matcher
+from childsafe.scan.query import Query, QueryOptions
+
+
+class BankDisabled(BankError):  # noqa: N818
+    def __init__(self, name: str) -> None:
+        super().__init__(f"bank {name!r} is disabled; enable it before scanning against it")
+
+
+@dataclass
+class ScanResult:
+    decision: Action
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def matched(self) -> bool:
+        """Whether the item matched a block or review bank that no allowlist suppressed."""
+        return self.decision is not Action.ALLOW
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "decision": "match" if self.matched else "no_match",
+            "action": self.decision.value,
+            "matches": [m.to_json() for m in self.matches],
+        }
+
+
+class Scanner:
+    def __init__(self, matcher: Matcher, banks: Sequence[BankInfo]) -> None:
+        self.matcher = matcher
+        self.banks = list(banks)
+        self.options = QueryOptions(
+            dihedral=any(b.match_dihedral for b in banks),
+            trim_borders=any(b.trim_borders for b in banks),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        service: BankService,
+        registry: Registry,
+        bank_names: Sequence[str] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Scanner:
+        """Build the matcher from enabled banks (all of them, or those named).
+
+        Naming a bank that does not exist, or one that is disabled, is an error: silently
+        scanning against nothing would read as "no match".
+        """
+        all_banks = service.list_banks()
+        if bank_names:
+            by_name = {b.name: b for b in all_banks}
+            missing = [n for n in bank_names if n not in by_name]
+            if missing:
+                raise BankNotFound(missing[0])
+            chosen = [by_name[n] for n in dict.fromkeys(bank_names)]
+            disabled = [b.name for b in chosen if not b.enabled]
+            if disabled:
+                raise BankDisabled(disabled[0])
+        else:
+            chosen = [b for b in all_banks if b.enabled]
+        matcher = Matcher(registry, {b.id: b for b in chosen})
+        ids = [b.id for b in chosen]
+        if ids:
+            loaded = 0
+            for batch in service.iter_signal_batches(
+                None, chunk_size=50_000, bank_ids=ids
+            ):
+                matcher.load(batch)
+                loaded += len(batch)
+                if on_progress:
+                    on_progress(loaded)
+        return cls(matcher, chosen)
+
+    def scan(self, query: Query) -> ScanResult:
+        matches = self.matcher.match(query)
+        return ScanResult(Matcher.decision(matches), matches)

@@ -1,0 +1,127 @@
+"""MIHIndex: the shared conformance suite under several configurations, plus its internals.
+
+The default configuration mostly scans at test sizes (that is cheaper there), so the suite also
+runs with forced multi-index tables and a tiny delta, which exercises probing, segment merges,
+tombstones and compaction on small data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from childsafe.index import HammingIndex, MIHIndex, make_hamming_index
+from childsafe.index.segment import layout, plan
+from tests.index.conformance import (
+    BITS,
+    HammingIndexConformance,
+    as_set,
+    flip,
+    random_hashes,
+)
+
+
+class TestMIHDefault(HammingIndexConformance):
+    def make_index(self) -> HammingIndex:
+        return make_hamming_index(BITS)
+
+
+class TestMIHForcedTables(HammingIndexConformance):
+    """16 chunks of 16 bits, 3 key bits in entries, segments every 100 adds."""
+
+    def make_index(self) -> HammingIndex:
+        return MIHIndex(BITS, delta_limit=100, fixed_layout=(16, 3, 16))
+
+
+class TestMIHUnevenChunks(HammingIndexConformance):
+    """Chunks straddling word boundaries and bits left out of every chunk."""
+
+    def make_index(self) -> HammingIndex:
+        return MIHIndex(BITS, delta_limit=37, fixed_layout=(23, 2, 11))
+
+
+def test_other_widths_match_brute_force() -> None:
+    rng = np.random.default_rng(1)
+    for bits in (64, 72, 128):
+        hashes = rng.integers(0, 256, (2000, bits // 8), dtype=np.uint8)
+        index = MIHIndex(bits, fixed_layout=(10, 1, bits // 10))
+        index.add(np.arange(2000, dtype=np.int64), hashes)
+        for r in (0, 5, 12, 20):
+            q = hashes[r]
+            want = {
+                (i, int(np.unpackbits(hashes[i] ^ q).sum()))
+                for i in range(2000)
+                if np.unpackbits(hashes[i] ^ q).sum() <= r
+            }
+            assert as_set(index.search(q, r)) == want
+
+
+def test_segments_merge_geometrically_and_compact() -> None:
+    rng = np.random.default_rng(2)
+    index = MIHIndex(BITS, delta_limit=50, fixed_layout=(16, 3, 16))
+    hashes = random_hashes(rng, 2000)
+    for start in range(0, 2000, 10):
+        index.add(np.arange(start, start + 10, dtype=np.int64), hashes[start : start + 10])
+    sizes = index.segment_sizes
+    assert sum(sizes) + len(index._delta_ids) == 2000
+    assert len(sizes) <= 8  # logarithmic, not one per flush
+    assert all(a > b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert index.remove(np.arange(0, 1500, dtype=np.int64)) == 1500
+    assert len(index) == 500
+    assert all(len(s) * 2 >= s.ids.shape[0] for s in index._segments)  # compacted
+    q = flip(rng, hashes[1700], 9)
+    assert as_set(index.search(q, 31)) == {(1700, 9)}
+
+
+def test_save_load_roundtrip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    hashes = random_hashes(rng, 3000)
+    index = MIHIndex(BITS, delta_limit=1000, fixed_layout=(16, 3, 16))
+    index.add(np.arange(2500, dtype=np.int64), hashes[:2500])
+    index.add(np.arange(2500, 3000, dtype=np.int64), hashes[2500:])  # stays in the delta
+    index.remove(np.array([5, 2600], np.int64))
+    index.save(tmp_path / "idx")
+    for mmap in (True, False):
+        loaded = MIHIndex.load(tmp_path / "idx", mmap=mmap)
+        assert len(loaded) == len(index) == 2998
+        for i in (0, 5, 1234, 2600, 2999):
+            q = flip(rng, hashes[i], 12)
+            assert as_set(loaded.search(q, 31)) == as_set(index.search(q, 31))
+        assert loaded.remove(np.array([0, 2999], np.int64)) == 2  # mapped segments stay usable
+        assert loaded.search(hashes[0], 0) == []
+
+
+def test_load_rejects_unknown_format(tmp_path: Path) -> None:
+    MIHIndex().save(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"format": 99}')
+    with pytest.raises(ValueError, match="format"):
+        MIHIndex.load(tmp_path)
+
+
+def test_invalid_configuration() -> None:
+    with pytest.raises(ValueError, match="bits"):
+        MIHIndex(12)
+    with pytest.raises(ValueError, match="delta_limit"):
+        MIHIndex(delta_limit=0)
+    index = MIHIndex(64, fixed_layout=(16, 0, 5))  # 80 bits of chunks in a 64-bit hash
+    with pytest.raises(ValueError, match="layout"):
+        index.add(np.arange(1, dtype=np.int64), np.zeros((1, 8), np.uint8))
+
+
+def test_plan_covers_threshold_by_pigeonhole() -> None:
+    """sum(t_i + 1) must exceed r, or the plan must fall back to scanning."""
+    for n in (5_000, 100_000, 1_000_000, 10_000_000):
+        b, s, m = layout(n, BITS)
+        for r in range(0, 80):
+            _, radii = plan(n, b, s, m, r)
+            assert radii is None or sum(t + 1 for t in radii) > r
+
+
+def test_layout_fits_the_memory_budget() -> None:
+    """At 10M rows: hashes, ids and tables within 1 GB."""
+    n = 10_000_000
+    b, s, m = layout(n, BITS)
+    table_bytes = 4 * m * n + 4 * m * (2 ** (b - s) + 1)
+    assert 32 * n + 8 * n + n // 8 + table_bytes < 1_000_000_000
