@@ -29,7 +29,12 @@ from PIL import Image, ImageDraw
 from childsafe.media import DecodedImage
 from childsafe.media import transforms as tf
 from childsafe.signals.pdq import bits_to_hex
-from childsafe.signals.variants import VARIANTS, bank_variants, query_signals
+from childsafe.signals.variants import (
+    DEFAULT_BANK_VARIANTS,
+    VARIANTS,
+    bank_variants,
+    query_signals,
+)
 
 THRESHOLD = 31
 SKIMAGE_PHOTOS = (
@@ -162,11 +167,7 @@ class Strategy:
     query: str  # which query set: plain | pdqlib | dihedral | trim | full
 
 
-ANCHORS = ("left", "right", "top", "bottom", "top-left", "top-right", "bottom-left", "bottom-right")
-CROPS = (
-    "crop95", "crop90", "crop85",
-    *(f"crop{p}:{a}" for p in (95, 90) for a in ANCHORS),
-)  # fmt: skip
+CROPS = tuple(n for n in DEFAULT_BANK_VARIANTS if n.startswith("crop"))
 DENSE = tuple(n for n in VARIANTS if n.startswith("crop"))
 STRATEGIES = (
     Strategy("(a) plain PDQ", ("",), "plain"),
@@ -202,7 +203,7 @@ def query_sets(px: np.ndarray) -> dict[str, np.ndarray]:
         "plain": _bits([full[""].value]),
         "pdqlib": _bits([bits_to_hex(v) for v in vectors]),
         "dihedral": _bits(untrimmed),
-        "trim": _bits([s.value for k, s in full.items() if k in ("", "trim")]),
+        "trim": _bits([s.value for k, s in full.items() if k in ("", "trim", "trim:outer")]),
         "full": _bits([s.value for s in full.values()]),
     }
 
@@ -294,7 +295,7 @@ def main() -> None:
     text = "\n".join([
         "# Matching edited copies: recall and false positives per strategy",
         "",
-        f"Machine: {machine}; pdqhash {getattr(pdqhash, '__version__', '?')}, numpy {np.__version__}.",
+        f"Machine: {machine}; numpy {np.__version__}.",
         f"Command: `python bench/transforms.py --jobs {args.jobs}`",
         "",
         body,

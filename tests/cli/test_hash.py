@@ -6,7 +6,9 @@ from pathlib import Path
 from tests.cli.conftest import Cli
 
 
-def test_hash_json_gives_signals_and_quality(cli: Cli, make_files: Callable[..., list[Path]]) -> None:
+def test_hash_json_gives_signals_and_quality(
+    cli: Cli, make_files: Callable[..., list[Path]]
+) -> None:
     (f,) = make_files(1)
     (line,) = cli.json_lines("hash", str(f))
     assert line["path"] == str(f)
@@ -43,8 +45,10 @@ def test_hash_in_parallel_matches_hash_one_by_one(
     assert together == alone
 
 
-def test_unknown_signal_type_is_a_usage_error(cli: Cli, make_files: Callable[..., list[Path]]) -> None:
+def test_unknown_signal_type_is_a_usage_error(
+    cli: Cli, make_files: Callable[..., list[Path]]
+) -> None:
     (f,) = make_files(1)
-    code, out, err = cli("hash", "--signal", "photodna", str(f), ok=False)
+    code, _out, err = cli("hash", "--signal", "photodna", str(f), ok=False)
     assert code == 2
     assert "photodna" in err

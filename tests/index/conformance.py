@@ -140,8 +140,11 @@ class HammingIndexConformance:
 
     @pytest.mark.parametrize(
         ("query", "r"),
-        [(np.zeros(NBYTES - 1, np.uint8), 31), (np.zeros((1, NBYTES), np.uint8), 31),
-         (np.zeros(NBYTES, np.uint8), -1)],
+        [
+            (np.zeros(NBYTES - 1, np.uint8), 31),
+            (np.zeros((1, NBYTES), np.uint8), 31),
+            (np.zeros(NBYTES, np.uint8), -1),
+        ],
     )
     def test_wrong_query_raises(self, query: np.ndarray, r: int) -> None:
         with pytest.raises(ValueError, match=r"query|threshold"):

@@ -65,6 +65,15 @@ def test_different_colour_per_side() -> None:
     assert np.array_equal(tf.trim_borders(boxed), px)
 
 
+def test_nested_borders() -> None:
+    px = generated(10)
+    matted = tf.add_frame(px, 0.05, (255, 255, 255))
+    boxed = tf.add_frame(matted, 0.05, (0, 0, 0))
+    assert np.array_equal(tf.trim_borders(boxed), matted)  # one run per side
+    assert np.array_equal(tf.trim_borders(boxed, nested=True), px)
+    assert np.array_equal(tf.trim_borders(matted, nested=True), px)  # same fixed point
+
+
 def test_borderless_image_is_not_trimmed() -> None:
     for seed in range(5):
         px = generated(seed)
@@ -82,9 +91,9 @@ def test_uniform_image_is_kept_whole(value: int) -> None:
 
 def test_tiny_content_in_a_flat_image_is_not_trimmed_to_a_sliver() -> None:
     flat = np.zeros((200, 200, 3), dtype=np.uint8)
-    flat[90:110, 90:110] = 255  # 10% of each side: below min_keep, so no trim
+    flat[95:105, 95:105] = 255  # 5% of each side: below min_keep, so no trim
     assert tf.find_content_box(flat) == (0, 200, 0, 200)
-    assert tf.find_content_box(flat, min_keep=0.05) == (90, 110, 90, 110)
+    assert tf.find_content_box(flat, min_keep=0.01) == (95, 105, 95, 105)
 
 
 def test_thin_edges_are_ignored() -> None:

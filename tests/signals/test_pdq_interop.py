@@ -13,7 +13,7 @@ from childsafe.signals.pdq import bits_to_hex
 def test_hex_uses_threatexchange_bit_order(seed: int) -> None:
     bits = np.random.default_rng(seed).integers(0, 2, 256).astype(np.uint8)
     # threatexchange: first vector element is the most significant bit of the hex number.
-    expected = "%064x" % int("".join(str(b) for b in bits), 2)
+    expected = format(int("".join(str(b) for b in bits), 2), "064x")
     assert bits_to_hex(bits) == expected
 
 

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from childsafe.banks import _rows, feed, formats, validation
-from childsafe.banks._bulk import LineCounter, load
+from childsafe.banks import _rows, feed, importer, validation
 from childsafe.banks.errors import BankExists, DuplicateSignal, InvalidEntry
 from childsafe.banks.formats import ImportFormat
 from childsafe.banks.types import (
@@ -42,10 +41,6 @@ class _Unset(enum.Enum):
 
 #: "Leave this field as it is" in :meth:`BankService.update_bank` (``None`` is a real value).
 UNSET = _Unset.UNSET
-
-
-class _StrictRollback(Exception):  # noqa: N818 - control flow, never escapes
-    pass
 
 
 class BankService:
@@ -332,31 +327,19 @@ class BankService:
         all-or-nothing instead. Either way the import is one transaction, so a crash part way
         leaves the bank as it was, and re-running skips what is already there (duplicates).
         """
-        common = validation.entry_labels(labels)
-        source = validation.optional_text(source, validation.ENTRY_SOURCE_MAX, "source") or ""
-        counted = LineCounter(lines)
-        report = ImportReport()
-        try:
-            with self._write() as s:
-                b = _rows.live_bank(s, bank)
-                parsed = formats.parse(counted, self._types, format=format, signal_type=signal_type)
-                load(
-                    s,
-                    b.id,
-                    parsed,
-                    report,
-                    common_labels=common,
-                    source=source,
-                    added_by=added_by,
-                    strict=strict,
-                    batch_size=batch_size,
-                )
-                report.lines_read = counted.n
-                if report.rolled_back:
-                    raise _StrictRollback
-        except _StrictRollback:
-            pass
-        return report
+        return importer.import_lines(
+            self._write,
+            self._types,
+            bank,
+            lines,
+            format=format,
+            signal_type=signal_type,
+            labels=labels,
+            source=source,
+            added_by=added_by,
+            strict=strict,
+            batch_size=batch_size,
+        )
 
     def export_bank(self, bank: str, *, include_disabled: bool = False) -> Iterator[ExportRow]:
         """Stream a bank's signals in entry order (write with :func:`formats.write_csv`)."""
@@ -365,25 +348,7 @@ class BankService:
 
     def _export(self, bank: str, include_disabled: bool) -> Iterator[ExportRow]:
         with self._read() as s:
-            b = _rows.live_bank(s, bank)
-            q = (
-                select(
-                    EntrySignal.signal_type,
-                    EntrySignal.value,
-                    EntrySignal.variant,
-                    BankEntry.labels,
-                    BankEntry.external_id,
-                    BankEntry.id,
-                )
-                .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
-                .where(BankEntry.bank_id == b.id, BankEntry.deleted_at.is_(None))
-                .order_by(BankEntry.id, EntrySignal.id)
-                .execution_options(yield_per=5000)
-            )
-            if not include_disabled:
-                q = q.where(BankEntry.disabled_at.is_(None))
-            for t, v, variant, labels, ext, eid in s.execute(q):
-                yield ExportRow(t, v, variant, tuple(labels or ()), ext, eid)
+            yield from feed.export_rows(s, _rows.live_bank(s, bank).id, include_disabled)
 
     # -- what matchers read ---------------------------------------------------------------
 

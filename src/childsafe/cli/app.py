@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from childsafe.cli.context import CliContext
 from childsafe.cli.bank import bank_app
+from childsafe.cli.context import CliContext
+from childsafe.cli.demo import demo_command
 from childsafe.cli.hash import hash_command
 from childsafe.cli.scan import scan_command
 
@@ -39,6 +40,7 @@ def _global(
 app.command("hash")(hash_command)
 app.command("scan")(scan_command)
 app.add_typer(bank_app, name="bank")
+app.command("demo")(demo_command)
 
 
 def main() -> None:

@@ -19,12 +19,14 @@ from childsafe.media import DecodeLimits
 from childsafe.scan.hashing import HashOutcome
 from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, VARIANTS, bank_variants
 
-bank_app = typer.Typer(help="Banks: named hash lists that scans match against.", no_args_is_help=True)
+bank_app = typer.Typer(
+    help="Banks: named hash lists that scans match against.", no_args_is_help=True
+)
 
 Triple = tuple[str, str, str]
 
 
-def _fail(cli: CliContext, e: Exception, code: int = 2) -> typer.Exit:
+def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
     cli.err.print(f"[red]error:[/red] {e}")
     return typer.Exit(code)
 
@@ -104,7 +106,11 @@ class BankFileJob:
                     notes.append(f"{name} quality {sig.quality} < {self.min_quality}: not banked")
                     continue
                 triples.append((name, sig.value, ""))
-            if self.variants and outcome.content is not None and "pdq" in {t for t, _, _ in triples}:
+            if (
+                self.variants
+                and outcome.content is not None
+                and "pdq" in {t for t, _, _ in triples}
+            ):
                 for vname, sig in bank_variants(outcome.content.image(), self.variants).items():
                     if sig.quality is None or sig.quality >= self.min_quality:
                         triples.append(("pdq", sig.value, vname))
@@ -206,7 +212,9 @@ def import_(
 def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Bank to export.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
     include_disabled: Annotated[bool, typer.Option(help="Include disabled entries.")] = False,
 ) -> None:
     """Write a bank's signals as CSV (re-importable with `bank import`)."""
@@ -257,7 +265,9 @@ def list_(
     t = Table("bank", "action", "enabled", "threshold", "entries", "matching", "labels")
     for b in banks:
         opts = [
-            o for o, on in (("rotations/flips", b.match_dihedral), ("trim borders", b.trim_borders)) if on
+            o
+            for o, on in (("rotations/flips", b.match_dihedral), ("trim borders", b.trim_borders))
+            if on
         ]
         if b.variants:
             opts.append("banked views: " + " ".join(b.variants))

@@ -51,7 +51,5 @@ class ExactIndex:
         q = check_query(query, self._nbytes, max(int(threshold), 0))
         return [Hit(i, 0) for i in sorted(self._by_value.get(q.tobytes(), []))]
 
-    def search_many(
-        self, queries: npt.NDArray[np.uint8], threshold: int = 0
-    ) -> list[list[Hit]]:
+    def search_many(self, queries: npt.NDArray[np.uint8], threshold: int = 0) -> list[list[Hit]]:
         return [self.search(q, threshold) for q in queries]

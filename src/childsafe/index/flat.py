@@ -38,7 +38,8 @@ class FlatIndex(HammingIndex):
 
     def distances(self, query: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint16]:
         x = np.bitwise_xor(self._hashes, np.asarray(query, dtype=np.uint8)[None, :])
-        return _POPCOUNT8[x].sum(axis=1, dtype=np.uint16)
+        d: npt.NDArray[np.uint16] = _POPCOUNT8[x].sum(axis=1, dtype=np.uint16)
+        return d
 
     def search(self, query: npt.NDArray[np.uint8], threshold: int) -> list[Hit]:
         query = check_query(query, self.bits // 8, threshold)

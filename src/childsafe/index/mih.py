@@ -26,6 +26,8 @@ _FORMAT = 1
 def to_words(hashes: npt.NDArray[np.uint8], nwords: int) -> npt.NDArray[np.uint64]:
     """Packed big-endian bytes to native ``uint64`` words; zero padding keeps distances."""
     n, nbytes = hashes.shape
+    if n == 1 and nbytes == nwords * 8:  # the per-query path: skip the general copies
+        return np.frombuffer(hashes.tobytes(), dtype=">u8").astype(np.uint64).reshape(1, nwords)
     if nbytes != nwords * 8:
         padded = np.zeros((n, nwords * 8), dtype=np.uint8)
         padded[:, :nbytes] = hashes
@@ -43,7 +45,7 @@ class MIHIndex(HammingIndex):
         self,
         bits: int = 256,
         *,
-        delta_limit: int = 16384,
+        delta_limit: int = 8192,
         fixed_layout: tuple[int, int, int] | None = None,
     ) -> None:
         """``delta_limit``: adds buffered before a segment is built (each query scans them).
@@ -55,6 +57,10 @@ class MIHIndex(HammingIndex):
             raise ValueError(f"bits must be a positive multiple of 8, got {bits}")
         if delta_limit < 1:
             raise ValueError(f"delta_limit must be positive, got {delta_limit}")
+        if fixed_layout is not None:
+            b, s, m = fixed_layout
+            if not (1 <= b <= 32 and 0 <= s <= b and m >= 1 and m * b <= bits):
+                raise ValueError(f"invalid layout (b, s, m) = {fixed_layout} for {bits} bits")
         self.bits = bits
         self.delta_limit = delta_limit
         self.fixed_layout = fixed_layout
@@ -132,21 +138,17 @@ class MIHIndex(HammingIndex):
         q = check_query(query, self._nbytes, threshold)
         qw = to_words(q[None, :], self._nwords)[0]
         r = int(threshold)
-        ids_parts, dist_parts = [], []
+        found: list[tuple[int, int]] = []  # (distance, id)
         for segment in self._segments:
             seg_ids, seg_dist = segment.search(qw, r)
-            ids_parts.append(seg_ids)
-            dist_parts.append(seg_dist)
+            if seg_ids.shape[0]:
+                found += zip(seg_dist.tolist(), seg_ids.tolist(), strict=True)
         if self._delta_ids.shape[0]:
             rows, dist = k.scan(qw, self._delta_words, r, _NO_DEAD)
-            ids_parts.append(self._delta_ids[rows])
-            dist_parts.append(dist)
-        if not ids_parts:
-            return []
-        all_ids = np.concatenate(ids_parts)
-        all_dist = np.concatenate(dist_parts)
-        order = np.lexsort((all_ids, all_dist))  # nearest first, then by id
-        return [Hit(int(all_ids[i]), int(all_dist[i])) for i in order]
+            if rows.shape[0]:
+                found += zip(dist.tolist(), self._delta_ids[rows].tolist(), strict=True)
+        found.sort()  # nearest first, then by id
+        return [Hit(i, d) for d, i in found]
 
     def save(self, path: str | Path) -> None:
         """Write the index as ``.npy`` files plus a manifest, loadable with memory mapping."""
@@ -190,4 +192,3 @@ class MIHIndex(HammingIndex):
 
 
 _NO_DEAD = np.zeros(0, dtype=np.uint8)
-

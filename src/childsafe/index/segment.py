@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,9 @@ COST_SCAN = 0.04
 # Tables may use at most this many bytes per row (entries: 4 per chunk; offsets: 4 per bucket).
 # With 32-byte hashes and 8-byte ids this keeps a 10M-row 256-bit segment under 1 GB.
 TABLE_BYTES_PER_ROW = 54
+# ...or this much in all: small segments (recent adds) can afford more chunks, which keeps
+# them cheap to probe instead of leaving them to be scanned.
+SMALL_TABLE_BYTES = 16 << 20
 # Below this, building tables costs more than scanning ever saves.
 MIN_TABLE_ROWS = 4096
 # The layout is tuned for the default PDQ threshold.
@@ -85,7 +89,8 @@ def layout(n: int, bits: int) -> tuple[int, int, int]:
         for s in range(0, min(b, 8) + 1):
             if n << s > 2**32:
                 break
-            m = min(bits // b, int(TABLE_BYTES_PER_ROW / 4 / (1 + 2 ** (b - s) / n)))
+            budget = max(TABLE_BYTES_PER_ROW * n, SMALL_TABLE_BYTES)
+            m = min(bits // b, budget // (4 * (n + 2 ** (b - s))))
             if m < 2:
                 continue
             cost, radii = plan(n, b, s, m, LAYOUT_RADIUS)
@@ -165,8 +170,7 @@ class Segment:
         if radii is None:
             rows, dist = k.scan(query, self.words, r, dead)
         else:
-            masks = _masks(self.b, max(radii))
-            nprobe = np.array([_count(self.b, t) for t in radii], dtype=np.int64)
+            masks, nprobe = _probe_plan(self.b, radii)
             rows, dist = k.mih_search(
                 query, self.words, self.offsets, self.rows, self.b, self.s, nprobe, masks, r, dead
             )
@@ -176,12 +180,13 @@ class Segment:
         """Tombstone every live row whose id is in ``ids`` (sorted, unique)."""
         lo = np.searchsorted(self.ids, ids, side="left")
         hi = np.searchsorted(self.ids, ids, side="right")
-        present = hi > lo
-        if not present.any():
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
             return 0
-        rows = np.concatenate(
-            [np.arange(a, z) for a, z in zip(lo[present], hi[present], strict=True)]
-        )
+        # every row of every matched range, without a Python loop over ids
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        rows = np.arange(total) + starts
         live = (self.dead[rows >> 3] >> (rows & 7).astype(np.uint8)) & 1 == 0
         rows = rows[live]
         if not self.dead.flags.writeable:  # memory-mapped from disk
@@ -207,7 +212,7 @@ class Segment:
     def load(
         cls, directory: Path, prefix: str, b: int, s: int, *, forced: bool, mmap: bool
     ) -> Segment:
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         # np.asarray drops the memmap subclass (numba only takes plain arrays), not the mapping
         arrays = {
             n: np.asarray(np.load(directory / f"{prefix}.{n}.npy", mmap_mode=mode))
@@ -219,5 +224,9 @@ class Segment:
 
 
 @lru_cache(maxsize=256)
-def _count(b: int, t: int) -> int:
-    return _probes(b, t)
+def _probe_plan(
+    b: int, radii: tuple[int, ...]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Flip masks and per-chunk probe counts for these radii (cached: reused every query)."""
+    nprobe = np.array([_probes(b, t) for t in radii], dtype=np.int64)
+    return _masks(b, max(radii)), nprobe

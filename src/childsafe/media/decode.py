@@ -6,7 +6,8 @@ and again for every frame), then decoding, colour conversion (:mod:`childsafe.me
 and EXIF orientation. Any exception from a codec becomes a :class:`MediaError` with a reason.
 
 ``for_pdq=True`` decodes JPEGs at a reduced size with libjpeg's DCT scaling (Pillow's draft
-mode), which is where most of the time of hashing a camera photo goes. See :data:`PDQ_MIN_SIDE`.
+mode): the full decode is where most of the time of hashing a camera photo goes. See
+:data:`PDQ_MIN_SIDE`.
 """
 
 from __future__ import annotations
@@ -33,11 +34,16 @@ from childsafe.media.errors import (
 from childsafe.media.formats import PILLOW_FORMATS, Sniffed, sniff
 from childsafe.media.types import DecodedImage, DecodeLimits
 
-#: Smallest side a JPEG is decoded at when ``for_pdq=True``. The PDQ hash of a DCT-scaled
-#: decode drifts from the full-resolution hash as the decoded size shrinks; over the benchmark
-#: corpus (``bench/hashing.py``) every image decoded with a short side of at least this many
-#: pixels stayed well inside Meta's 10-bit conformance rule (figures in bench/results).
-PDQ_MIN_SIDE = 1500
+#: Smallest side a JPEG is decoded at when ``for_pdq=True`` (libjpeg DCT scaling picks 1/2, 1/4
+#: or 1/8). Hashing such a decode with plain PDQ drifts badly (its box widths and sample points
+#: follow the decoded size: up to 40 bits at 1/8), so :mod:`childsafe.signals.pdq` filters the
+#: reduced raster as the full-size one would be filtered, using ``original_size`` and
+#: ``orientation``. With that, over the benchmark corpus (``bench/hashing.py``: bundled photos
+#: and generated images upscaled, JPEG q85-95, quality >= 80) decodes with a short side of at
+#: least 300 px stayed within 6 bits of the full-resolution hash and 100-199 px reached 60;
+#: 360 keeps 1/8 for 12 MP (4000x3000) and 1/4 for 3 MP photos. Anything that hashes a
+#: ``for_pdq`` raster must do it through ``PdqSignal`` (not ``pdqhash`` directly).
+PDQ_MIN_SIDE = 360
 
 
 @dataclass
@@ -186,6 +192,7 @@ def _render(src: _Source, index: int, for_pdq: bool) -> DecodedImage:
         frame_index=index,
         source_mode=src.mode,
         notes=tuple(notes),
+        orientation=orientation,
     )
 
 

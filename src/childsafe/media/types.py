@@ -36,6 +36,10 @@ class DecodedImage:
     frame_index: int = 0
     source_mode: str = "RGB"  # the Pillow mode the file was stored in ("CMYK", "P", "I;16", ...)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: EXIF orientation (1-8) that was applied to make ``pixels`` upright. A reduced decode's
+    #: pixel grid is aligned with the stored picture, so a hasher that maps reduced pixels back
+    #: to full-resolution positions needs to know which upright axes were reversed.
+    orientation: int = 1
 
     @property
     def width(self) -> int:

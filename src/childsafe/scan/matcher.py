@@ -19,6 +19,7 @@ from childsafe.plugins import Registry
 from childsafe.policy import Action, decide
 from childsafe.signals import Signal
 
+
 @dataclass(frozen=True)
 class Match:
     bank: str

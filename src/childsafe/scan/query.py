@@ -24,14 +24,14 @@ class QueryOptions:
 
 def build_query(outcome: HashOutcome, options: QueryOptions) -> Query:
     query: Query = {name: {"": sig} for name, sig in outcome.signals.items()}
-    if "pdq" in outcome.signals and outcome.content is not None:
-        if options.dihedral or options.trim_borders:
-            extra = query_signals(
-                outcome.content.image(),
-                trim_borders=options.trim_borders,
-                dihedral=options.dihedral,
-            )
-            for variant, sig in extra.items():
-                if variant and sig.value != outcome.signals["pdq"].value:
-                    query["pdq"][variant] = sig
+    wants_views = options.dihedral or options.trim_borders
+    if wants_views and "pdq" in outcome.signals and outcome.content is not None:
+        extra = query_signals(
+            outcome.content.image(),
+            trim_borders=options.trim_borders,
+            dihedral=options.dihedral,
+        )
+        for variant, sig in extra.items():
+            if variant and sig.value != outcome.signals["pdq"].value:
+                query["pdq"][variant] = sig
     return query

@@ -77,9 +77,7 @@ class Scanner:
         ids = [b.id for b in chosen]
         if ids:
             loaded = 0
-            for batch in service.iter_signal_batches(
-                None, chunk_size=50_000, bank_ids=ids
-            ):
+            for batch in service.iter_signal_batches(None, chunk_size=50_000, bank_ids=ids):
                 matcher.load(batch)
                 loaded += len(batch)
                 if on_progress:

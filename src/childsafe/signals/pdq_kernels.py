@@ -40,9 +40,9 @@ def jit(fn: F) -> F:
     kernels then compile on first use in every process instead of failing to import.
     """
     try:
-        return njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
+        return njit(cache=True, nogil=True)(fn)  # type: ignore[return-value]
     except RuntimeError:
-        return njit(nogil=True)(fn)  # type: ignore[no-any-return]
+        return njit(nogil=True)(fn)  # type: ignore[return-value]
 
 
 def _dct_matrix() -> npt.NDArray[np.float32]:
@@ -73,6 +73,19 @@ def _luma_row(rgb: Any, r: int, out: Any) -> None:
     # The binding computes luma in float64 with numpy, then rounds to float32.
     for j in range(rgb.shape[1]):
         out[j] = np.float32(rgb[r, j, 0] * 0.299 + rgb[r, j, 1] * 0.587 + rgb[r, j, 2] * 0.114)
+
+
+@jit
+def _luma_image(rgb: Any, out: Any) -> None:
+    for r in range(rgb.shape[0]):
+        _luma_row(rgb, r, out[r])
+
+
+def luma(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """The binding's float32 luma of an RGB raster (float64 weighted sum, then rounded)."""
+    out = np.empty(rgb.shape[:2], dtype=np.float32)
+    _luma_image(np.ascontiguousarray(rgb, dtype=np.uint8), out)
+    return out
 
 
 @jit

@@ -6,11 +6,11 @@ far beyond the 31-bit threshold. Instead of loosening the threshold (which bring
 images into range), matching hashes *more views* of each side:
 
 * **query side** (works with hash-only banks, e.g. lists received from a clearinghouse):
-  the upload's original, its border-trimmed content when it has borders, and, when asked,
-  the eight exact rotations/flips of whichever of those is the content;
+  the upload as is, its border-trimmed content when it has borders, and, when asked, the
+  eight exact rotations/flips of each of those;
 * **bank side** (needs the banked media, so only for banks built from files): the trimmed
-  content and a few centre crops, because a cropped copy of a banked image is close to a
-  centre crop of the original, and which crop a copier chose cannot be undone from the copy.
+  content and a grid of crops (centred, against each edge and corner), because the crop a
+  copier chose cannot be undone from the copy, only anticipated; PDQ forgives about 1-2%.
 
 Variant names are stable: they are stored in the database with every banked signal and shown
 in match reports. ``""`` is the unmodified image. Measured recall, false positives and costs
@@ -32,6 +32,8 @@ from childsafe.signals.pdq import PdqSignal
 
 ORIGINAL = ""
 TRIM = "trim"
+#: Query side only: just the outermost border run (see ``find_content_box``).
+TRIM_OUTER = "trim:outer"
 DIHEDRAL_PREFIX = "dihedral:"
 #: A view smaller than this on either side has too little detail for a meaningful PDQ hash.
 MIN_VIEW_SIDE = 32
@@ -50,8 +52,8 @@ class VariantSpec:
     derive: Callable[[Pixels], Pixels | None]
 
 
-def _trimmed(pixels: Pixels) -> Pixels | None:
-    top, bottom, left, right = find_content_box(pixels)
+def _trimmed(pixels: Pixels, *, nested: bool = True) -> Pixels | None:
+    top, bottom, left, right = find_content_box(pixels, nested=nested)
     if (top, bottom, left, right) == (0, pixels.shape[0], 0, pixels.shape[1]):
         return None
     return pixels[top:bottom, left:right]
@@ -109,9 +111,18 @@ def _registry() -> dict[str, VariantSpec]:
 #: Every view that can be banked, by stable name.
 VARIANTS: dict[str, VariantSpec] = _registry()
 
-#: What a bank stores per image when the operator enables "match edited copies": trimmed
-#: content plus centre crops that cover copies cropped by up to 10% (see the benchmark).
-DEFAULT_BANK_VARIANTS: tuple[str, ...] = (TRIM, "crop95", "crop90", "crop85")
+#: What a bank stores per image when the operator enables "match edited copies" (bank side;
+#: needs the media): the nested-trimmed content, centre crops keeping 95/90/85%, and crops
+#: keeping 95/90% against each edge and corner. PDQ tolerates only about 1-2% of crop per
+#: side, so this grid catches crops of up to 10% near those shapes, not every possible crop
+#: (measured in bench/results/transforms.md). 20 extra hashes per banked image.
+DEFAULT_BANK_VARIANTS: tuple[str, ...] = (
+    TRIM,
+    "crop95",
+    "crop90",
+    "crop85",
+    *(f"crop{pct}:{anchor}" for pct in (95, 90) for anchor in _CUTS),
+)
 
 
 def _hash(pixels: Pixels, pdq: PdqSignal) -> Signal | None:
@@ -159,27 +170,31 @@ def query_signals(
 ) -> dict[str, Signal]:
     """The PDQ signals a scan looks up for one upload, keyed by variant name.
 
-    Always ``""`` (the upload as is). With ``trim_borders``, also ``"trim"`` when the upload
-    has uniform borders. With ``dihedral``, also the seven non-trivial rotations/flips of the
-    upload (``"dihedral:<name>"``) and, when it had borders, of its trimmed content
-    (``"trim+dihedral:<name>"``). Both are needed: a banked image may itself have a uniform
-    band at its edge, which only a bank built from media can store a trimmed view of, so for
-    hash-only banks the untrimmed rotations are what matches. Any match of any of these is a
-    match of the upload.
+    Always ``""`` (the upload as is). With ``trim_borders`` and uniform borders found, also
+    ``"trim"`` (all nested borders off: meets a bank's ``"trim"`` view) and, when it differs,
+    ``"trim:outer"`` (only the outermost run: meets the plain hash of an image whose own edges
+    are flat, e.g. a logo on white, in a hash-only bank). With ``dihedral``, also the seven
+    non-trivial rotations/flips of each of those views (``"dihedral:<name>"``,
+    ``"trim+dihedral:<name>"``, ``"trim:outer+dihedral:<name>"``). Any match of any of them is
+    a match of the upload.
 
     The rotations are of the raster, hashed one by one, not ``pdqhash.compute_dihedral``: that
     shortcut misses mirrored copies of textured images (see ``media.transforms.dihedral``).
-    Cost per upload: 1 hash; +1 when borders are found; +7 (+14 with borders) with ``dihedral``.
+    Cost per upload, in PDQ hashes: 1, +1 or +2 when borders are found; ×8 with ``dihedral``.
     """
     pdq = pdq or PdqSignal()
     out: dict[str, Signal] = {ORIGINAL: pdq.hash_image(image)}
     views: list[tuple[str, Pixels]] = [("", image.pixels)]
     if trim_borders:
-        trimmed = _trimmed(image.pixels)
-        signal = None if trimmed is None else _hash(trimmed, pdq)
-        if trimmed is not None and signal is not None:
-            out[TRIM] = signal
-            views.append((f"{TRIM}+", trimmed))
+        nested = _trimmed(image.pixels, nested=True)
+        outer = _trimmed(image.pixels, nested=False)
+        for name, view in ((TRIM, nested), (TRIM_OUTER, outer)):
+            if view is None or any(view.shape == v.shape for _, v in views[1:]):
+                continue  # no borders, or the outer run was all there was
+            signal = _hash(view, pdq)
+            if signal is not None:
+                out[name] = signal
+                views.append((f"{name}+", view))
     if dihedral:
         for prefix, pixels in views:
             for d in DIHEDRAL[1:]:

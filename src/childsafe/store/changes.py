@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from childsafe.store.models import Change
@@ -65,7 +66,7 @@ def record_changes(
     if not rows:
         return
     lock_change_log(session)
-    session.execute(insert(Change), rows)
+    session.connection().execute(insert(cast(Table, Change.__table__)), rows)
 
 
 def record_change(session: Session, entity: str, op: str, entity_id: int, bank_id: int) -> None:
