@@ -6,7 +6,14 @@ matches when any of its query-side hashes is within the threshold of any of the 
 hashes. False positives are counted over all ordered pairs of distinct corpus images, both for
 the unedited queries and for every edited copy as query.
 
-    python bench/transforms.py [--out bench/results/transforms.md] [--jobs 2]
+By default the pictures are hashed as the rasters they are (0.01-0.5 MP, PDQ's exact
+full-resolution path). ``--megapixels 12`` instead upscales each picture to 12 MP and banks it
+from a JPEG (q90) decoded as production decodes uploads (``decode_image(for_pdq=True)``, DCT
+scaled to 1/8); every edit is made on the 12 MP raster, saved as JPEG q90 and decoded the same
+way, so a "resize 50%" copy is a 3 MP file decoded at 1/4. That exercises the reduced-decode
+emulation of every view, across resolutions.
+
+    python bench/transforms.py [--out bench/results/transforms.md] [--jobs 2] [--megapixels 12]
 """
 
 from __future__ import annotations
@@ -23,12 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pdqhash
 from PIL import Image, ImageDraw
 
-from childsafe.media import DecodedImage
+from childsafe.media import DecodedImage, decode_image
 from childsafe.media import transforms as tf
-from childsafe.signals.pdq import bits_to_hex
+from childsafe.signals.pdq import PdqSignal
 from childsafe.signals.variants import (
     DEFAULT_BANK_VARIANTS,
     VARIANTS,
@@ -189,19 +195,40 @@ def _bits(hexes: list[str]) -> np.ndarray:
     return np.unpackbits(raw, axis=1).astype(bool)
 
 
+#: Set by ``--megapixels`` (in each worker through ``_init``): 0 hashes the rasters as they are.
+MEGAPIXELS = 0.0
+
+
+def _init(megapixels: float) -> None:
+    global MEGAPIXELS
+    MEGAPIXELS = megapixels
+
+
 def _image(px: np.ndarray) -> DecodedImage:
+    """The raster as is, or (``--megapixels``) through a JPEG q90 file and the PDQ decode."""
     px = np.ascontiguousarray(px)
-    return DecodedImage(px, "raw", (px.shape[1], px.shape[0]))
+    if not MEGAPIXELS:
+        return DecodedImage(px, "raw", (px.shape[1], px.shape[0]))
+    buf = io.BytesIO()
+    Image.fromarray(px).save(buf, "JPEG", quality=90)
+    return decode_image(buf.getvalue(), for_pdq=True)
+
+
+def _upscale(px: np.ndarray, megapixels: float) -> np.ndarray:
+    h, w = px.shape[:2]
+    f = (megapixels * 1e6 / (w * h)) ** 0.5
+    im = Image.fromarray(np.ascontiguousarray(px))
+    return np.asarray(im.resize((round(w * f), round(h * f)), Image.Resampling.LANCZOS))
 
 
 def query_sets(px: np.ndarray) -> dict[str, np.ndarray]:
     img = _image(px)
     full = query_signals(img, trim_borders=True, dihedral=True)
-    vectors, _ = pdqhash.compute_dihedral(img.pixels)
+    shortcut = PdqSignal().hash_dihedral(img)  # bit-identical to pdqhash.compute_dihedral
     untrimmed = [s.value for k, s in full.items() if not k.startswith("trim")]
     return {
         "plain": _bits([full[""].value]),
-        "pdqlib": _bits([bits_to_hex(v) for v in vectors]),
+        "pdqlib": _bits([s.value for s in shortcut.values()]),
         "dihedral": _bits(untrimmed),
         "trim": _bits([s.value for k, s in full.items() if k in ("", "trim", "trim:outer")]),
         "full": _bits([s.value for s in full.values()]),
@@ -210,6 +237,8 @@ def query_sets(px: np.ndarray) -> dict[str, np.ndarray]:
 
 def work(item: tuple[str, np.ndarray]) -> tuple[str, dict[str, str], dict[str, dict]]:
     name, px = item
+    if MEGAPIXELS:
+        px = _upscale(px, MEGAPIXELS)
     banked = bank_variants(_image(px), BANK_NAMES)
     bank = {k: s.value for k, s in banked.items()}
     queries = {edit: query_sets(fn(px)) for edit, fn in EDITS.items()}
@@ -220,10 +249,10 @@ def min_dist(bank: np.ndarray, query: np.ndarray) -> int:
     return int((bank[:, None, :] != query[None, :, :]).sum(axis=2).min())
 
 
-def run(jobs: int) -> tuple[str, dict]:
+def run(jobs: int, megapixels: float = 0.0) -> tuple[str, dict]:
     photos = corpus()
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(jobs) as ex:
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(megapixels,)) as ex:
         results = {n: (b, q) for n, b, q in ex.map(work, photos.items())}
     elapsed = time.perf_counter() - t0
     names = list(results)
@@ -234,6 +263,14 @@ def run(jobs: int) -> tuple[str, dict]:
         for s in STRATEGIES
     }
     lines = [f"Corpus: {n} bundled pictures: {', '.join(names)}.", ""]
+    if megapixels:
+        lines += [
+            f"Decode path: each picture upscaled to {megapixels:g} MP, every copy saved as JPEG "
+            "q90 and read with `decode_image(for_pdq=True)` (DCT-scaled, reduced-decode PDQ).",
+            "",
+        ]
+    else:
+        lines += ["Decode path: the rasters as they are (full resolution, exact PDQ).", ""]
     lines.append(f"Hashing time: {elapsed:.1f} s with {jobs} processes.")
     lines.append("")
     # recall table
@@ -289,14 +326,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "transforms.md")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
+    ap.add_argument(
+        "--megapixels",
+        type=float,
+        default=0.0,
+        help="upscale each picture to this size and hash JPEG q90 files through the PDQ decode",
+    )
     args = ap.parse_args()
-    body, _ = run(args.jobs)
+    body, _ = run(args.jobs, args.megapixels)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     text = "\n".join([
         "# Matching edited copies: recall and false positives per strategy",
         "",
         f"Machine: {machine}; numpy {np.__version__}.",
-        f"Command: `python bench/transforms.py --jobs {args.jobs}`",
+        f"Command: `python bench/transforms.py --jobs {args.jobs}"
+        + (f" --megapixels {args.megapixels:g}`" if args.megapixels else "`"),
         "",
         body,
         "",

@@ -125,3 +125,24 @@ def test_layout_fits_the_memory_budget() -> None:
     b, s, m = layout(n, BITS)
     table_bytes = 4 * m * n + 4 * m * (2 ** (b - s) + 1)
     assert 32 * n + 8 * n + n // 8 + table_bytes < 1_000_000_000
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read-only installs: numba refuses ``cache=True`` at decoration; we must still work."""
+    import numba
+
+    from childsafe.index import _kernels
+
+    real = numba.njit
+
+    def no_cache(*args: object, **kwargs: object) -> object:
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+
+    def f(x: int) -> int:
+        return x + 1
+
+    assert _kernels._jit(f)(1) == 2

@@ -11,13 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from childsafe.banks import BankError, DuplicateSignal, write_csv
 from childsafe.cli.context import CliContext
 from childsafe.cli.files import default_workers, run_parallel, walk
 from childsafe.cli.hash import HashJob
 from childsafe.media import DecodeLimits
 from childsafe.scan.hashing import HashOutcome
 from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, VARIANTS, bank_variants
+
+# The bank service (and SQLAlchemy under it) is imported inside the commands that use it, so
+# `childsafe hash` and `--help` start without loading the database layer.
 
 bank_app = typer.Typer(
     help="Banks: named hash lists that scans match against.", no_args_is_help=True
@@ -67,6 +69,8 @@ def create(
     ] = False,
 ) -> None:
     """Create a bank."""
+    from childsafe.banks import BankError
+
     cli: CliContext = ctx.obj
     names = [v.strip() for v in variants.split(",") if v.strip()]
     if edits:
@@ -130,6 +134,8 @@ def add(
     workers: Annotated[int, typer.Option("--workers", "-j", help="Parallel processes.")] = 0,
 ) -> None:
     """Hash files and bank each one as an entry (with the bank's extra views)."""
+    from childsafe.banks import BankError, DuplicateSignal
+
     cli: CliContext = ctx.obj
     try:
         bank = cli.banks.get_bank(name)
@@ -181,6 +187,8 @@ def import_(
 
     Valid lines are kept and invalid ones listed with their line numbers (unless --strict).
     """
+    from childsafe.banks import BankError
+
     cli: CliContext = ctx.obj
     try:
         stream = sys.stdin if str(file) == "-" else file.open(encoding="utf-8-sig", newline="")
@@ -218,6 +226,8 @@ def export(
     include_disabled: Annotated[bool, typer.Option(help="Include disabled entries.")] = False,
 ) -> None:
     """Write a bank's signals as CSV (re-importable with `bank import`)."""
+    from childsafe.banks import BankError, write_csv
+
     cli: CliContext = ctx.obj
     try:
         rows = cli.banks.export_bank(name, include_disabled=include_disabled)
@@ -284,6 +294,8 @@ def list_(
 
 
 def _entry_op(ctx: typer.Context, entry_id: int, op: str) -> None:
+    from childsafe.banks import BankError
+
     cli: CliContext = ctx.obj
     try:
         e = getattr(cli.banks, f"{op}_entry")(entry_id)
@@ -317,6 +329,8 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Delete a bank (its entries stop matching; a tombstone is kept)."""
+    from childsafe.banks import BankError
+
     cli: CliContext = ctx.obj
     if not yes and not typer.confirm(f"Delete bank {name!r}?"):
         raise typer.Exit(1)
@@ -340,6 +354,8 @@ def disable(ctx: typer.Context, name: str) -> None:
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+    from childsafe.banks import BankError
+
     cli: CliContext = ctx.obj
     try:
         cli.banks.update_bank(name, enabled=enabled)

@@ -6,10 +6,8 @@ import typer
 from rich.table import Table
 
 from childsafe.cli.context import CliContext
-from childsafe.demo.seed import DEMO_BANK, seed_demo
 from childsafe.scan.hashing import hash_bytes
 from childsafe.scan.query import build_query
-from childsafe.scan.service import Scanner
 
 
 def demo_command(ctx: typer.Context) -> None:
@@ -17,6 +15,9 @@ def demo_command(ctx: typer.Context) -> None:
 
     Everything is written to the data directory (--home); running it again reuses the bank.
     """
+    from childsafe.demo.seed import DEMO_BANK, seed_demo
+    from childsafe.scan.service import Scanner
+
     cli: CliContext = ctx.obj
     folder = cli.settings.home / "demo-uploads"
     with cli.err.status("creating the demo bank and sample uploads…"):

@@ -10,14 +10,12 @@ from typing import Annotated
 
 import typer
 
-from childsafe.banks import BankError
 from childsafe.cli.context import CliContext
 from childsafe.cli.files import default_workers, run_parallel, walk
 from childsafe.cli.hash import HashJob
 from childsafe.media import DecodeLimits
 from childsafe.scan.hashing import HashOutcome
 from childsafe.scan.query import Query, QueryOptions, build_query
-from childsafe.scan.service import Scanner
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,9 @@ def scan_command(
     Exit status: 0 when nothing matched, 3 when any file matched a block or review bank,
     1 when any file could not be read (after all were tried).
     """
+    from childsafe.banks import BankError
+    from childsafe.scan.service import Scanner
+
     cli: CliContext = ctx.obj
     files = list(walk(paths))
     if not files:

@@ -77,7 +77,13 @@ class PdqSignal(SignalType):
         return Signal(self.name, bits_to_hex(vectors[0]), q, q < LOW_QUALITY)
 
     def hash_dihedral(self, image: DecodedImage) -> dict[str, Signal]:
-        """All eight rotations/flips at the cost of one hash (PDQ shares the DCT)."""
+        """The reference's eight dihedral hashes, derived from one DCT (``compute_dihedral``).
+
+        Kept for parity with tools that exchange these values. Matching does not use it: PDQ's
+        box filter is not mirror-symmetric, so on fine textures these land 40-100 bits from
+        the hash of the actually rotated picture; :mod:`childsafe.signals.variants` hashes
+        rotated rasters instead.
+        """
         vectors, q = _vectors(image, dihedral=True)
         return {
             n: Signal(self.name, bits_to_hex(v), q, q < LOW_QUALITY)

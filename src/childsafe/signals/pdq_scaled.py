@@ -60,7 +60,7 @@ def full_weights(n: int) -> npt.NDArray[np.float64]:
     return np.cumsum(out, axis=1)[:, :n]
 
 
-def _axis_scale(full: int, reduced: int) -> float:
+def axis_scale(full: int, reduced: int) -> float:
     """Pixels of the full side per reduced pixel: the integer DCT ratio when it is one."""
     s = round(full / reduced)
     if s >= 1 and math.ceil(full / s) == reduced:
@@ -111,7 +111,7 @@ def reduced_weights(full: int, reduced: int, from_end: bool) -> npt.NDArray[np.f
     if from_end:
         wf = wf[:, ::-1]
     cum = np.concatenate([np.zeros((64, 1)), np.cumsum(wf, axis=1)], axis=1)
-    s = _axis_scale(full, reduced)
+    s = axis_scale(full, reduced)
     edges = np.minimum(np.arange(reduced + 1, dtype=np.float64) * s, full)
     base = np.floor(edges).astype(np.int64)
     frac = edges - base

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from childsafe.media import DecodedImage
+from childsafe.media.convert import swaps_axes
 from childsafe.media.transforms import DIHEDRAL, Pixels, center_crop, crop_sides, find_content_box
 from childsafe.media.transforms import dihedral as dihedral_of
 from childsafe.signals.base import Signal
-from childsafe.signals.pdq import PdqSignal
+from childsafe.signals.pdq import REVERSED_AXES, PdqSignal
+from childsafe.signals.pdq_scaled import axis_scale
 
 ORIGINAL = ""
 TRIM = "trim"
@@ -125,16 +127,102 @@ DEFAULT_BANK_VARIANTS: tuple[str, ...] = (
 )
 
 
-def _hash(pixels: Pixels, pdq: PdqSignal) -> Signal | None:
-    if pixels.shape[0] < MIN_VIEW_SIDE or pixels.shape[1] < MIN_VIEW_SIDE:
+#: (transposed, x reversed, y reversed) of an upright raster relative to the stored JPEG grid
+#: -> the EXIF orientation that gives that arrangement. The eight orientations are the
+#: dihedral group, so a rotated or flipped view of an oriented decode is again one of them.
+_ORIENTATION_OF: dict[tuple[bool, bool, bool], int] = {
+    (swaps_axes(o), *REVERSED_AXES[o]): o for o in range(1, 9)
+}
+
+
+def _axis_edges(full: int, reduced: int, reversed_: bool) -> list[float]:
+    """Full-resolution position of each reduced pixel boundary along one upright axis.
+
+    Mirrors :func:`childsafe.signals.pdq_scaled.reduced_weights`: DCT blocks start at the
+    stored picture's first pixel, so an axis that runs against the stored one has its partial
+    block at its start.
+    """
+    s = axis_scale(full, reduced)
+    if reversed_:
+        return [max(full - (reduced - i) * s, 0.0) for i in range(reduced + 1)]
+    return [min(i * s, float(full)) for i in range(reduced + 1)]
+
+
+def _placement(source: Pixels, view: Pixels) -> list[tuple[int, int, int]] | None:
+    """For each axis of ``view`` (rows, columns): the source axis, first index, and step (±1).
+
+    Every view here (trims, crops, rotations, flips and their compositions) is a numpy view of
+    the decoded raster, so its strides and data offset say exactly where it sits; that keeps
+    the ``derive`` functions plain pixel operations. ``None`` when ``view`` is not a strided
+    view of ``source`` (a derive that copies), and the caller hashes it as a picture of its own.
+    """
+    s0, s1, s2 = source.strides
+    if view.ndim != 3 or view.strides[2] != s2 or s1 != 3 * s2 or s0 != source.shape[1] * s1:
         return None
-    view = DecodedImage(
-        np.ascontiguousarray(pixels),
+    offset = view.ctypes.data - source.ctypes.data
+    if not 0 <= offset < source.nbytes or offset % s1:
+        return None
+    origin = divmod(offset // s1, source.shape[1])
+    axes: list[tuple[int, int, int]] = []
+    for k in (0, 1):
+        stride = int(view.strides[k])
+        if abs(stride) == s0:
+            axis = 0
+        elif abs(stride) == s1:
+            axis = 1
+        else:
+            return None
+        step = 1 if stride > 0 else -1
+        last = origin[axis] + step * (int(view.shape[k]) - 1)
+        if not 0 <= last < source.shape[axis]:
+            return None
+        axes.append((axis, int(origin[axis]), step))
+    if axes[0][0] == axes[1][0]:
+        return None
+    return axes
+
+
+def _view_image(image: DecodedImage, source: Pixels, view: Pixels) -> DecodedImage:
+    """``view`` as a DecodedImage whose hash is that of the same view of the full picture.
+
+    On a reduced decode a view hashed as a picture of its own (its size as the original) drifts
+    by up to 40 bits from the same view of the full-resolution file, because PDQ's box widths
+    and sample positions follow the raster's size; a 12 MP banked photo and a 3 MP copy are
+    decoded at different reductions, so their views would stop meeting. Instead the view gets
+    the full-resolution size it stands for (its reduced box mapped through the DCT block grid,
+    exact at the picture's edges) and the orientation that says which of its axes run against
+    the stored grid, so :class:`PdqSignal` emulates the full-size filter on it. On a
+    full-resolution decode this is the view's own size and the exact reference path.
+    """
+    px = np.ascontiguousarray(view)
+    placement = _placement(source, view)
+    if placement is None:
+        return DecodedImage(px, "raw", (px.shape[1], px.shape[0]), notes=("derived view",))
+    full_w, full_h = image.original_size
+    src_full = (full_h, full_w)  # by source axis: 0 = rows (y), 1 = columns (x)
+    src_rev = (REVERSED_AXES[image.orientation][1], REVERSED_AXES[image.orientation][0])
+    sizes: list[int] = []
+    revs: list[bool] = []
+    for k, (axis, first, step) in enumerate(placement):
+        n = int(view.shape[k])
+        lo = first if step > 0 else first - n + 1
+        edges = _axis_edges(src_full[axis], int(source.shape[axis]), src_rev[axis])
+        sizes.append(max(1, round(edges[lo + n] - edges[lo])))
+        revs.append(src_rev[axis] != (step < 0))
+    transposed = swaps_axes(image.orientation) != (placement[0][0] == 1)
+    return DecodedImage(
+        px,
         "raw",
-        (int(pixels.shape[1]), int(pixels.shape[0])),
+        (sizes[1], sizes[0]),
         notes=("derived view",),
+        orientation=_ORIENTATION_OF[(transposed, revs[1], revs[0])],
     )
-    return pdq.hash_image(view)
+
+
+def _hash(image: DecodedImage, source: Pixels, view: Pixels, pdq: PdqSignal) -> Signal | None:
+    if view.shape[0] < MIN_VIEW_SIDE or view.shape[1] < MIN_VIEW_SIDE:
+        return None
+    return pdq.hash_image(_view_image(image, source, view))
 
 
 def bank_variants(
@@ -146,16 +234,17 @@ def bank_variants(
     out. Cost: one PDQ hash per returned entry, about 8 ms each at PDQ's decode size.
     """
     pdq = pdq or PdqSignal()
+    source = np.ascontiguousarray(image.pixels)
     out: dict[str, Signal] = {}
     for name in names:
         try:
             spec = VARIANTS[name]
         except KeyError:
             raise ValueError(f"unknown variant {name!r}; known: {sorted(VARIANTS)}") from None
-        view = spec.derive(image.pixels)
+        view = spec.derive(source)
         if view is None:
             continue
-        signal = _hash(view, pdq)
+        signal = _hash(image, source, view, pdq)
         if signal is not None:
             out[name] = signal
     return out
@@ -183,22 +272,23 @@ def query_signals(
     Cost per upload, in PDQ hashes: 1, +1 or +2 when borders are found; ×8 with ``dihedral``.
     """
     pdq = pdq or PdqSignal()
+    source = np.ascontiguousarray(image.pixels)
     out: dict[str, Signal] = {ORIGINAL: pdq.hash_image(image)}
-    views: list[tuple[str, Pixels]] = [("", image.pixels)]
+    views: list[tuple[str, Pixels]] = [("", source)]
     if trim_borders:
-        nested = _trimmed(image.pixels, nested=True)
-        outer = _trimmed(image.pixels, nested=False)
+        nested = _trimmed(source, nested=True)
+        outer = _trimmed(source, nested=False)
         for name, view in ((TRIM, nested), (TRIM_OUTER, outer)):
             if view is None or any(view.shape == v.shape for _, v in views[1:]):
                 continue  # no borders, or the outer run was all there was
-            signal = _hash(view, pdq)
+            signal = _hash(image, source, view, pdq)
             if signal is not None:
                 out[name] = signal
                 views.append((f"{name}+", view))
     if dihedral:
         for prefix, pixels in views:
             for d in DIHEDRAL[1:]:
-                signal = _hash(dihedral_of(pixels, d), pdq)
+                signal = _hash(image, source, dihedral_of(pixels, d), pdq)
                 if signal is not None:
                     out[f"{prefix}{DIHEDRAL_PREFIX}{d}"] = signal
     return out
