@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import secrets
 import shlex
 import sys
@@ -25,11 +24,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from _machine import describe
 from childsafe.banks import BankService
 from childsafe.plugins import load_registry
 from childsafe.settings import Settings
@@ -126,20 +125,7 @@ def run(backend: str, listing: Path, n: int, workdir: Path, batch_size: int) -> 
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"- CPU: {cpu}, {os.cpu_count()} logical cores; load average at start {load:.1f}\n"
-        f"- Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}, "
-        f"SQLite {__import__('sqlite3').sqlite_version}\n"
-    )
+    return describe(("sqlalchemy", "psycopg", "alembic"))
 
 
 def table(results: list[Result]) -> str:

@@ -14,13 +14,10 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import os
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +29,7 @@ sys.path.insert(0, str(ROOT))  # for tests.factories
 
 from tests.factories.images import encode, noise, real_photo, real_photo_paths, shapes  # noqa: E402
 
+from _machine import describe  # noqa: E402
 from childsafe.media import PDQ_MIN_SIDE, decode_image  # noqa: E402
 from childsafe.signals.base import Content  # noqa: E402
 from childsafe.signals.pdq import PdqSignal  # noqa: E402
@@ -40,20 +38,9 @@ from childsafe.signals.pdq_scaled import pdq_hash_scaled  # noqa: E402
 
 
 def machine() -> str:
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    libs = ", ".join(
-        f"{p} {version(p)}" for p in ("pillow", "pillow-heif", "pdqhash", "numpy", "threatexchange")
-    )
-    return (
-        f"- CPU: {cpu}, {os.cpu_count()} logical cores (single-threaded run)\n"
-        f"- Python {platform.python_version()} on {platform.system()} {platform.machine()}\n"
-        f"- {libs}"
+    return describe(
+        ("pillow", "pillow-heif", "pdqhash", "numpy", "numba", "threatexchange"),
+        "single-threaded run",
     )
 
 

@@ -146,3 +146,37 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
         return x + 1
 
     assert _kernels._jit(f)(1) == 2
+
+
+def test_crowded_buckets_and_many_hits_are_exact() -> None:
+    """Duplicates fill one bucket past the kernel's candidate buffer and its hit buffer, which
+    makes the probe pipeline retry with larger buffers; results must still be exact."""
+    rng = np.random.default_rng(11)
+    base = random_hashes(rng, 1)[0]
+    near = np.stack([flip(rng, base, int(d)) for d in rng.integers(0, 6, 3000)])
+    hashes = np.concatenate([near, random_hashes(rng, 2000)])
+    index = MIHIndex(BITS, delta_limit=1000, fixed_layout=(16, 3, 16))
+    index.add(np.arange(hashes.shape[0], dtype=np.int64), hashes)
+    assert index.segment_sizes == [5000]
+    for r in (0, 8, 31):
+        q = flip(rng, base, 2)
+        got = {(h.id, h.distance) for h in index.search(q, r)}
+        qb = np.unpackbits(q)
+        want = set()
+        for i, h in enumerate(hashes):
+            d = int(np.count_nonzero(np.unpackbits(h) != qb))
+            if d <= r:
+                want.add((i, d))
+        assert got == want
+        assert r == 0 or len(got) > 64
+
+
+def test_segment_arrays_are_cache_line_aligned(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    index = MIHIndex(BITS, delta_limit=1000, fixed_layout=(16, 3, 16))
+    index.add(np.arange(5000, dtype=np.int64), random_hashes(rng, 5000))
+    index.save(tmp_path / "idx")
+    for idx in (index, MIHIndex.load(tmp_path / "idx", mmap=False)):
+        seg = idx._segments[0]
+        for a in (seg.words, seg.offsets, seg.rows):
+            assert a.ctypes.data % 64 == 0

@@ -22,6 +22,14 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from childsafe import __version__
+
+        print(f"childsafe {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -33,6 +41,12 @@ def _global(
             help="Data directory (database, local state). Default: the user's data dir.",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_version
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = CliContext.create(home)
 

@@ -16,10 +16,13 @@ from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils as _cgutils
 from numba.extending import intrinsic
 
 F = TypeVar("F", bound=Callable[..., Any])
+cgutils: Any = _cgutils  # untyped numba internals
 
 
 def _jit(fn: F) -> F:
@@ -52,6 +55,47 @@ def _popcount_intrinsic(typingctx: Any, x: Any) -> Any:
 
 # The same object, typed as what jitted code sees when it calls it.
 _popcount = cast(Callable[[Any], int], _popcount_intrinsic)
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:
+    """LLVM ``prefetch`` (read, keep in all cache levels) of element ``[i, j]`` of a 2-D array.
+
+    A prefetch does not hold up retirement the way a load does, so a loop of them keeps many
+    more cache misses in flight than a loop of touching loads; no bounds check is made.
+    """
+    if not isinstance(arr, types.Array) or arr.ndim != 2:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        inds = [
+            context.cast(builder, args[1], signature.args[1], types.intp),
+            context.cast(builder, args[2], signature.args[2], types.intp),
+        ]
+        ptr = cgutils.get_item_pointer2(
+            context,
+            builder,
+            data=ary.data,
+            shape=cgutils.unpack_tuple(builder, ary.shape),
+            strides=cgutils.unpack_tuple(builder, ary.strides),
+            layout=aryty.layout,
+            inds=inds,
+            wraparound=False,
+            boundscheck=False,
+        )
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, i, j), codegen
+
+
+_prefetch = cast(Callable[[Any, Any, Any], None], _prefetch_intrinsic)
 
 
 @_jit
@@ -190,8 +234,120 @@ def scan(query: Any, words: Any, r: int, dead: Any) -> tuple[Any, Any]:
     return out_rows[:c], out_dist[:c]
 
 
-# Probes handled per block: small enough that a block's buckets and candidates stay in L2.
-_BLOCK = 128
+# Probes per pipeline block: a block's prefetches stay well inside the miss queues.
+_BLOCK = 32
+
+
+@_jit
+def _hit(
+    words: Any, row: int, query: Any, r: int, chunk: int, b: int, qkeys: Any, radius: Any, dead: Any
+) -> int:
+    """Distance of a candidate found in ``chunk``, or -1 if it is too far, dead, or is also
+    found by an earlier chunk (which reports it instead: dedupe without a visited set)."""
+    d = row_distance(words, row, query)
+    if d > r:
+        return -1
+    for j in range(chunk):
+        if radius[j] >= 0:
+            dj = _popcount(np.uint64(chunk_key(words[row], j * b, b) ^ qkeys[j]))
+            if dj <= radius[j]:
+                return -1
+    if _is_dead(dead, row):
+        return -1
+    return d
+
+
+@_jit
+def _mih_pipeline(
+    query: Any,
+    words: Any,
+    offsets: Any,
+    rows: Any,
+    b: int,
+    s: int,
+    probe_chunk: Any,
+    probe_key: Any,
+    qkeys: Any,
+    radius: Any,
+    r: int,
+    dead: Any,
+    lo: Any,
+    hi: Any,
+    cand: Any,
+    cand_chunk: Any,
+    ncand: Any,
+    out_rows: Any,
+    out_dist: Any,
+) -> int:
+    """Probe in blocks through a 4-stage software pipeline.
+
+    Iteration ``k`` prefetches the bucket bounds of block ``k``, reads the bounds of block
+    ``k-1`` and prefetches their bucket lines, filters the entries of block ``k-2`` and
+    prefetches the candidates' hashes, and verifies the candidates of block ``k-3``: each
+    load was requested one block (a few microseconds) before it is used.
+
+    Returns the hit count (hits beyond ``out_rows``' capacity are counted, not stored), or
+    minus the candidate capacity a block needs when ``cand`` is too small; the caller then
+    retries with larger buffers, so no array is reallocated inside the loop (numba
+    reference-counts an array reassigned in a loop, which measured 2-4x slower).
+    """
+    total = probe_chunk.shape[0]
+    su = np.uint32(s)
+    low = np.uint32((1 << s) - 1)
+    cap = cand.shape[1]
+    ocap = out_rows.shape[0]
+    nblocks = (total + _BLOCK - 1) // _BLOCK
+    o = 0
+    for kb in range(nblocks + 3):
+        if kb < nblocks:  # 1: prefetch bucket bounds
+            for p in range(kb * _BLOCK, min(total, kb * _BLOCK + _BLOCK)):
+                bucket = np.int64(probe_key[p] >> su)
+                _prefetch(offsets, probe_chunk[p], bucket)
+                _prefetch(offsets, probe_chunk[p], bucket + 1)
+        k2 = kb - 1
+        if 0 <= k2 < nblocks:  # 2: read bounds, prefetch first and last bucket lines
+            need = 0
+            for p in range(k2 * _BLOCK, min(total, k2 * _BLOCK + _BLOCK)):
+                i = probe_chunk[p]
+                bucket = np.int64(probe_key[p] >> su)
+                a = int(offsets[i, bucket])
+                z = int(offsets[i, bucket + 1])
+                lo[p] = a
+                hi[p] = z
+                need += z - a
+                if z > a:
+                    _prefetch(rows, i, a)
+                    _prefetch(rows, i, z - 1)
+            if need > cap:
+                return -need
+        k3 = kb - 2
+        if 0 <= k3 < nblocks:  # 3: entries whose low key bits match; prefetch their hashes
+            slot = k3 & 1
+            c = 0
+            for p in range(k3 * _BLOCK, min(total, k3 * _BLOCK + _BLOCK)):
+                i = probe_chunk[p]
+                want = probe_key[p] & low
+                for e in range(lo[p], hi[p]):
+                    v = rows[i, e]
+                    if v & low == want:
+                        row = np.int64(v >> su)
+                        _prefetch(words, row, 0)
+                        cand[slot, c] = row
+                        cand_chunk[slot, c] = i
+                        c += 1
+            ncand[slot] = c
+        k4 = kb - 3
+        if 0 <= k4 < nblocks:  # 4: verification
+            slot = k4 & 1
+            for x in range(ncand[slot]):
+                row = cand[slot, x]
+                d = _hit(words, row, query, r, cand_chunk[slot, x], b, qkeys, radius, dead)
+                if d >= 0:
+                    if o < ocap:
+                        out_rows[o] = row
+                        out_dist[o] = d
+                    o += 1
+    return o
 
 
 @_jit
@@ -215,11 +371,10 @@ def mih_search(
     A hit is kept only from the first chunk that can produce it, which dedupes without a
     visited set; candidates are verified on all words, so the result is exact.
 
-    A query is a few thousand random cache misses, so the loop is shaped for memory-level
-    parallelism: probes go in blocks, and each block first loads every bucket bound, then
-    touches every bucket line, then every candidate's hash, each as a loop of independent
-    loads, before the branchy filtering runs on cached data. A plain nested loop measured
-    about twice as slow: its data-dependent branches serialised the misses.
+    A query is a few thousand random cache misses in three dependent levels (bucket bounds,
+    bucket, candidate hash), so the probes run through a software pipeline of prefetches
+    (``_mih_pipeline``). Hashes must be 64-byte aligned (``Segment`` allocates them so) for
+    one prefetch to bring a whole 32-byte hash.
     """
     m = nprobe.shape[0]
     qkeys = np.empty(m, dtype=np.uint32)
@@ -238,70 +393,23 @@ def mih_search(
             probe_chunk[p] = i
             probe_key[p] = qkeys[i] ^ masks[j]
             p += 1
-    su = np.uint32(s)
-    low = np.uint32((1 << s) - 1)
-    lo = np.empty(_BLOCK, dtype=np.int64)
-    hi = np.empty(_BLOCK, dtype=np.int64)
-    cand = np.empty(4 * _BLOCK, dtype=np.int64)
-    cand_chunk = np.empty(4 * _BLOCK, dtype=np.int64)
-    out_rows = np.empty(16, dtype=np.int64)
-    out_dist = np.empty(16, dtype=np.int64)
-    o = 0
-    sink = np.uint64(0)
-    for p0 in range(0, total, _BLOCK):
-        nb = min(_BLOCK, total - p0)
-        for q in range(nb):  # bucket bounds
-            bucket = np.int64(probe_key[p0 + q] >> su)
-            lo[q] = offsets[probe_chunk[p0 + q], bucket]
-            hi[q] = offsets[probe_chunk[p0 + q], bucket + 1]
-        # Buffers grow only here, never inside the loops: numba reference-counts an array
-        # variable that a loop may reassign on every iteration, which measured 2-4x slower.
-        entries = 0
-        for q in range(nb):
-            entries += hi[q] - lo[q]
-        if entries > cand.shape[0]:
-            cand = np.empty(2 * entries, dtype=np.int64)
-            cand_chunk = np.empty(2 * entries, dtype=np.int64)
-        touch = np.uint32(0)
-        for q in range(nb):  # every cache line of every bucket
-            i = probe_chunk[p0 + q]
-            for e in range(lo[q], hi[q], 16):
-                touch ^= rows[i, e]
-            if hi[q] > lo[q]:
-                touch ^= rows[i, hi[q] - 1]
-        c = 0
-        for q in range(nb):  # entries whose low key bits match
-            i = probe_chunk[p0 + q]
-            want = probe_key[p0 + q] & low
-            for e in range(lo[q], hi[q]):
-                v = rows[i, e]
-                if v & low == want:
-                    cand[c] = np.int64(v >> su)
-                    cand_chunk[c] = i
-                    c += 1
-        for x in range(c):  # every candidate's hash
-            sink ^= words[cand[x], 0]
-        sink ^= np.uint64(touch)
-        if o + c > out_rows.shape[0]:
-            out_rows = _grow(out_rows, o + c)
-            out_dist = _grow(out_dist, o + c)
-        for x in range(c):  # verification
-            row = cand[x]
-            d = row_distance(words, row, query)
-            if d > r:
-                continue
-            first = True
-            for j in range(cand_chunk[x]):
-                if radius[j] >= 0:
-                    dj = _popcount(np.uint64(chunk_key(words[row], j * b, b) ^ qkeys[j]))
-                    if dj <= radius[j]:
-                        first = False
-                        break
-            if not first or _is_dead(dead, row):
-                continue
-            out_rows[o] = row
-            out_dist[o] = d
-            o += 1
-    if sink == np.uint64(0x9E3779B97F4A7C15):  # keeps the touching loads alive; never matters
-        o = o + 0
-    return out_rows[:o], out_dist[:o]
+    lo = np.empty(total, dtype=np.int64)
+    hi = np.empty(total, dtype=np.int64)
+    ncand = np.zeros(2, dtype=np.int64)
+    cap = 16 * _BLOCK
+    ocap = 64
+    while True:
+        cand = np.empty((2, cap), dtype=np.int64)
+        cand_chunk = np.empty((2, cap), dtype=np.int64)
+        out_rows = np.empty(ocap, dtype=np.int64)
+        out_dist = np.empty(ocap, dtype=np.int64)
+        o = _mih_pipeline(
+            query, words, offsets, rows, b, s, probe_chunk, probe_key, qkeys, radius, r, dead,
+            lo, hi, cand, cand_chunk, ncand, out_rows, out_dist,
+        )  # fmt: skip
+        if o < 0:
+            cap = max(2 * cap, -o)
+        elif o > ocap:
+            ocap = o
+        else:
+            return out_rows[:o], out_dist[:o]

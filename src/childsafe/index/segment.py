@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -106,6 +106,24 @@ def _masks(b: int, t: int) -> npt.NDArray[np.uint32]:
 
 
 _NO_DEAD = np.zeros(0, dtype=np.uint8)
+# Cache-line size: a 32-byte hash at a 64-byte-aligned row never straddles two lines, so one
+# prefetch brings all of it (numpy aligns only to 16 bytes, which splits every other hash).
+_ALIGN = 64
+
+
+def _aligned_empty(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
+    start = -buf.ctypes.data % _ALIGN
+    return buf[start : start + nbytes].view(dtype).reshape(shape)
+
+
+def _aligned(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    if a.ctypes.data % _ALIGN == 0 and a.flags.c_contiguous:
+        return a
+    out = _aligned_empty(a.shape, a.dtype.type)
+    out[...] = a
+    return out
 
 
 @dataclass(eq=False)
@@ -134,7 +152,7 @@ class Segment:
         """
         order = np.argsort(ids, kind="stable")
         ids = np.ascontiguousarray(ids[order])
-        words = np.ascontiguousarray(words[order])
+        words = _aligned(words[order])
         n = ids.shape[0]
         if fixed_layout is not None and n:
             b, s, m = fixed_layout
@@ -142,8 +160,8 @@ class Segment:
                 raise ValueError(f"invalid layout (b, s, m) = {fixed_layout}")
         else:
             b, s, m = layout(n, words.shape[1] * 64)
-        offsets = np.empty((m, (1 << (b - s)) + 1 if m else 0), dtype=np.uint32)
-        rows = np.empty((m, n), dtype=np.uint32)
+        offsets = _aligned_empty((m, (1 << (b - s)) + 1 if m else 0), np.uint32)
+        rows = _aligned_empty((m, n), np.uint32)
         for i in range(m):
             k.build_table(words, i * b, b, s, offsets[i], rows[i])
         dead = np.zeros((n + 7) // 8, dtype=np.uint8)
@@ -219,6 +237,8 @@ class Segment:
             for n in cls._FIELDS
         }
         dead = np.array(arrays.pop("dead"))  # small and mutable
+        if not mmap:  # .npy data is 64-byte aligned in the file, but not once read into memory
+            arrays = {n: _aligned(a) for n, a in arrays.items()}
         n_dead = int(np.unpackbits(dead).sum())
         return cls(b=b, s=s, dead=dead, n_dead=n_dead, forced=forced, **arrays)
 

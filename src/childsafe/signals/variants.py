@@ -135,8 +135,8 @@ _ORIENTATION_OF: dict[tuple[bool, bool, bool], int] = {
 }
 
 
-def _axis_edges(full: int, reduced: int, reversed_: bool) -> list[float]:
-    """Full-resolution position of each reduced pixel boundary along one upright axis.
+def _axis_edge(full: int, reduced: int, reversed_: bool, i: int) -> float:
+    """Full-resolution position of reduced pixel boundary ``i`` along one upright axis.
 
     Mirrors :func:`childsafe.signals.pdq_scaled.reduced_weights`: DCT blocks start at the
     stored picture's first pixel, so an axis that runs against the stored one has its partial
@@ -144,8 +144,8 @@ def _axis_edges(full: int, reduced: int, reversed_: bool) -> list[float]:
     """
     s = axis_scale(full, reduced)
     if reversed_:
-        return [max(full - (reduced - i) * s, 0.0) for i in range(reduced + 1)]
-    return [min(i * s, float(full)) for i in range(reduced + 1)]
+        return max(full - (reduced - i) * s, 0.0)
+    return min(i * s, float(full))
 
 
 def _placement(source: Pixels, view: Pixels) -> list[tuple[int, int, int]] | None:
@@ -198,18 +198,19 @@ def _view_image(image: DecodedImage, source: Pixels, view: Pixels) -> DecodedIma
     placement = _placement(source, view)
     if placement is None:
         return DecodedImage(px, "raw", (px.shape[1], px.shape[0]), notes=("derived view",))
+    orientation = image.orientation if image.orientation in REVERSED_AXES else 1
     full_w, full_h = image.original_size
     src_full = (full_h, full_w)  # by source axis: 0 = rows (y), 1 = columns (x)
-    src_rev = (REVERSED_AXES[image.orientation][1], REVERSED_AXES[image.orientation][0])
+    src_rev = (REVERSED_AXES[orientation][1], REVERSED_AXES[orientation][0])
     sizes: list[int] = []
     revs: list[bool] = []
     for k, (axis, first, step) in enumerate(placement):
         n = int(view.shape[k])
         lo = first if step > 0 else first - n + 1
-        edges = _axis_edges(src_full[axis], int(source.shape[axis]), src_rev[axis])
-        sizes.append(max(1, round(edges[lo + n] - edges[lo])))
+        grid = (src_full[axis], int(source.shape[axis]), src_rev[axis])
+        sizes.append(max(1, round(_axis_edge(*grid, lo + n) - _axis_edge(*grid, lo))))
         revs.append(src_rev[axis] != (step < 0))
-    transposed = swaps_axes(image.orientation) != (placement[0][0] == 1)
+    transposed = swaps_axes(orientation) != (placement[0][0] == 1)
     return DecodedImage(
         px,
         "raw",
