@@ -140,3 +140,18 @@ def test_demo_blocks_altered_copies_and_allows_unrelated(cli: Cli) -> None:
     assert len(rows) == 15
     assert all("block" in r for r in rows if "known-" in r)
     assert all("allow" in r for r in rows if "unrelated-" in r)
+
+
+def test_a_banked_picture_in_a_later_gif_frame_matches_with_all_frames(
+    cli: Cli, make_files: Files, tmp_path: Path
+) -> None:
+    first, known = make_files(2)
+    cli("bank", "create", "k")
+    cli("bank", "add", "k", str(known))
+    frames = [Image.open(first).convert("RGB"), Image.open(known).convert("RGB")]
+    gif = tmp_path / "anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100)
+    assert cli.json_lines("scan", str(gif))[0]["decision"] == "no_match"
+    (line,) = cli.json_lines("scan", "--all-frames", str(gif), ok=None)
+    assert line["decision"] == "match"
+    assert line["matches"][0]["query_variant"] == "frame:1"  # type: ignore[index]

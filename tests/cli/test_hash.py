@@ -52,3 +52,19 @@ def test_unknown_signal_type_is_a_usage_error(
     code, _out, err = cli("hash", "--signal", "photodna", str(f), ok=False)
     assert code == 2
     assert "photodna" in err
+
+
+def test_all_frames_hashes_each_frame_of_an_animation(
+    cli: Cli, make_files: Callable[..., list[Path]], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    frames = [Image.open(f).convert("RGB") for f in make_files(3)]
+    gif = tmp_path / "anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100)
+    (line,) = cli.json_lines("hash", "--all-frames", str(gif))
+    assert line["frame_count"] == 3
+    per_frame = [f["pdq"] for f in line["frames"]]  # type: ignore[union-attr]
+    assert per_frame[0] == line["signals"]["pdq"]  # type: ignore[index]
+    assert len(set(per_frame)) == 3
+    assert list(line["signals"]) == ["pdq", "md5", "sha256"]  # type: ignore[arg-type]

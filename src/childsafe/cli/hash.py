@@ -31,6 +31,8 @@ class HashJob:
     signal_types: tuple[str, ...] | None = None
     #: Keep the decoded raster on the outcome (for variants computed in the same worker).
     keep_content: bool = False
+    #: Also hash every frame of animations.
+    all_frames: bool = False
 
     def __call__(self, path: Path) -> HashOutcome:
         try:
@@ -48,7 +50,9 @@ class HashJob:
                 error=f"file is {len(data)} bytes, over the limit of {self.limits.max_bytes}",
                 reason="too_large",
             )
-        out = hash_bytes(data, _worker_registry(), self.limits, self.signal_types)
+        out = hash_bytes(
+            data, _worker_registry(), self.limits, self.signal_types, frames=self.all_frames
+        )
         if not self.keep_content:
             out.content = None  # rasters stay in the worker
         return out
@@ -65,6 +69,10 @@ def hash_command(
     workers: Annotated[
         int, typer.Option("--workers", "-j", help="Parallel processes (default: all cores).")
     ] = 0,
+    all_frames: Annotated[
+        bool,
+        typer.Option("--all-frames", help="Also PDQ-hash every frame of animated GIF/WebP/APNG."),
+    ] = False,
 ) -> None:
     """Print each file's signals (PDQ with its quality, MD5, SHA-256).
 
@@ -80,7 +88,7 @@ def hash_command(
     if not files:
         cli.err.print("[yellow]no files found")
         raise typer.Exit(1)
-    job = HashJob(cli.limits, tuple(signal) if signal else None)
+    job = HashJob(cli.limits, tuple(signal) if signal else None, all_frames=all_frames)
     failed = 0
     for path, outcome in run_parallel(
         job, files, workers=workers or default_workers(), label="hashing", console=cli.err
@@ -94,6 +102,8 @@ def hash_command(
             for name, sig in outcome.signals.items():
                 q = f" (quality {sig.quality}{', LOW' if sig.low_quality else ''})"
                 parts.append(f"{name}={sig.value}" + (q if sig.quality is not None else ""))
+            for i, f in enumerate(outcome.frames or []):
+                parts.append(f"frame {i}: pdq={f.value} (quality {f.quality})")
             cli.out.print(f"[bold]{path}[/bold]\n  " + "\n  ".join(parts))
         else:
             cli.err.print(f"[red]{path}: {outcome.error}")

@@ -24,9 +24,10 @@ class QueryJob:
 
     limits: DecodeLimits
     options: QueryOptions
+    all_frames: bool = False
 
     def __call__(self, path: Path) -> tuple[HashOutcome, Query]:
-        outcome = HashJob(self.limits, keep_content=True)(path)
+        outcome = HashJob(self.limits, keep_content=True, all_frames=self.all_frames)(path)
         query = build_query(outcome, self.options) if outcome.ok else {}
         outcome.content = None
         return outcome, query
@@ -43,6 +44,10 @@ def scan_command(
     workers: Annotated[
         int, typer.Option("--workers", "-j", help="Parallel processes (default: all cores).")
     ] = 0,
+    all_frames: Annotated[
+        bool,
+        typer.Option("--all-frames", help="Match every frame of animations, not only the first."),
+    ] = False,
 ) -> None:
     """Match files against banks and print a decision per file, then a summary.
 
@@ -65,7 +70,7 @@ def scan_command(
         raise typer.Exit(2) from None
     if not scanner.banks:
         cli.err.print("[yellow]warning:[/yellow] no enabled banks; nothing can match")
-    job = QueryJob(cli.limits, scanner.options)
+    job = QueryJob(cli.limits, scanner.options, all_frames)
     counts: Counter[str] = Counter()
     for path, (outcome, query) in run_parallel(
         job, files, workers=workers or default_workers(), label="scanning", console=cli.err

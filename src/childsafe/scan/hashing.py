@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from childsafe.media import DecodeLimits, MediaError
+from childsafe.media import DecodeLimits, MediaError, iter_frames
 from childsafe.plugins import Registry
 from childsafe.signals import Content, Signal
+from childsafe.signals.pdq import PdqSignal
 
 
 @dataclass
@@ -22,6 +23,10 @@ class HashOutcome:
     signals: dict[str, Signal] = field(default_factory=dict)
     error: str | None = None
     reason: str | None = None
+    #: PDQ of every frame of an animation, when asked for (``frames=True``).
+    frames: list[Signal] | None = None
+    #: Frames in the file (may exceed ``len(frames)`` when the frame limit cut it short).
+    frame_count: int | None = None
     #: Decoded raster kept for query-side variants (dihedral, trimming); never serialised.
     content: Content | None = field(default=None, repr=False)
 
@@ -41,6 +46,12 @@ class HashOutcome:
         low = sorted(n for n, s in self.signals.items() if s.low_quality)
         if low:
             out["low_quality"] = low
+        if self.frames is not None:
+            out["frame_count"] = self.frame_count
+            out["frames"] = [
+                {"frame": i, "pdq": f.value, "quality": f.quality}
+                for i, f in enumerate(self.frames)
+            ]
         return out
 
 
@@ -49,6 +60,8 @@ def hash_bytes(
     registry: Registry,
     limits: DecodeLimits | None = None,
     signal_types: Iterable[str] | None = None,
+    *,
+    frames: bool = False,
 ) -> HashOutcome:
     """Compute every requested photo signal for ``data``.
 
@@ -57,13 +70,25 @@ def hash_bytes(
     perceptual check did not run.
     """
     content = Content(data, limits)
-    names = list(signal_types) if signal_types is not None else sorted(registry.signal_types)
+    if signal_types is not None:
+        names = list(signal_types)
+    else:  # perceptual types first, as users read them
+        names = sorted(
+            registry.signal_types, key=lambda n: (registry.signal_type(n).kind != "hamming", n)
+        )
     types = [registry.signal_type(n) for n in names]
     try:
         # Decode first so a bad file fails before any signal is reported.
         if any(t.needs_pixels for t in types):
             content.image()
         signals = {t.name: t.compute(content) for t in types if "photo" in t.content_types}
+        outcome = HashOutcome(content_type="photo", signals=signals, content=content)
+        if frames and "pdq" in registry.signal_types:
+            pdq = registry.signal_type("pdq")
+            if isinstance(pdq, PdqSignal):
+                decoded = list(iter_frames(data, content.limits, for_pdq=True))
+                outcome.frames = [pdq.hash_image(f) for f in decoded]
+                outcome.frame_count = decoded[0].frame_count if decoded else 0
     except MediaError as e:
         return HashOutcome(error=e.message, reason=e.reason)
-    return HashOutcome(content_type="photo", signals=signals, content=content)
+    return outcome

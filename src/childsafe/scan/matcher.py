@@ -195,9 +195,10 @@ class Matcher:
 def _variant_allowed(bank: BankInfo, query_variant: str) -> bool:
     """A hit through a query-side view counts only for banks that enabled every option used.
 
-    Views are named like ``trim``, ``dihedral:rotate90`` or ``trim+dihedral:flip_x``.
+    Views are named like ``trim``, ``dihedral:rotate90`` or ``trim+dihedral:flip_x``; frames
+    of an animation (``frame:3``) are the upload itself and count for every bank.
     """
-    if not query_variant:
+    if not query_variant or query_variant.startswith("frame:"):
         return True
     for part in query_variant.split("+"):
         if part == "trim":

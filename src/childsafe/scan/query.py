@@ -24,6 +24,11 @@ class QueryOptions:
 
 def build_query(outcome: HashOutcome, options: QueryOptions) -> Query:
     query: Query = {name: {"": sig} for name, sig in outcome.signals.items()}
+    # Later frames of an animation are the upload too: a known picture hidden in frame 40
+    # of a GIF must match every bank, whatever its options.
+    for i, frame in enumerate(outcome.frames or []):
+        if i and "pdq" in query and frame.value != query["pdq"][""].value:
+            query["pdq"][f"frame:{i}"] = frame
     wants_views = options.dihedral or options.trim_borders
     if wants_views and "pdq" in outcome.signals and outcome.content is not None:
         extra = query_signals(
