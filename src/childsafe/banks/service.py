@@ -387,6 +387,32 @@ class BankService:
         batches = self.iter_signal_batches(signal_type, chunk_size=chunk_size, bank_ids=bank_ids)
         return (row for chunk in batches for row in chunk)
 
+    def iter_signal_tuples(
+        self, signal_type: str, bank_ids: Sequence[int], *, chunk_size: int = 50_000
+    ) -> Iterator[list[feed.SignalTuple]]:
+        """One type's live signals in the given banks as plain ``(id, entry_id, bank_id,
+        value, variant)`` tuples, unordered: the bulk path for building a matcher.
+        """
+        name = validation.signal_type(self._types, signal_type).name
+        return self._stream_tuples(name, list(bank_ids), chunk_size)
+
+    def _stream_tuples(
+        self, signal_type: str, bank_ids: list[int], chunk_size: int
+    ) -> Iterator[list[feed.SignalTuple]]:
+        with self._read() as s:
+            yield from feed.signal_tuples(s, signal_type, bank_ids, chunk_size)
+
+    def change_marker(self) -> tuple[int, str, str]:
+        """``(last change seq, its time, database)``: names this store's state for a cache.
+
+        The seq alone is not enough: SQLite hands a rolled-back seq out again, and a restored
+        backup or another database can be at the same seq with other contents.
+        """
+        with self._read() as s:
+            seq, at = changes.last_change(s)
+            url = s.get_bind().engine.url.render_as_string(hide_password=True)
+            return seq, at, url
+
     def last_change_seq(self) -> int:
         with self._read() as s:
             return changes.last_seq(s)

@@ -64,7 +64,9 @@ def scan_command(
         raise typer.Exit(1)
     try:
         with cli.err.status("loading banks…"):
-            scanner = Scanner.load(cli.banks, cli.registry, bank)
+            scanner = Scanner.load(
+                cli.banks, cli.registry, bank, cache_dir=cli.settings.home / "cache"
+            )
     except BankError as e:
         cli.err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None

@@ -152,7 +152,7 @@ class Segment:
         """
         order = np.argsort(ids, kind="stable")
         ids = np.ascontiguousarray(ids[order])
-        words = _aligned(words[order])
+        words = np.take(words, order, axis=0, out=_aligned_empty(words.shape, np.uint64))
         n = ids.shape[0]
         if fixed_layout is not None and n:
             b, s, m = fixed_layout

@@ -7,17 +7,22 @@ much cheaper than one per bank at 10M hashes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from childsafe.banks import BankInfo, SignalRow
-from childsafe.index import ExactIndex, HammingIndex, make_hamming_index
+from childsafe.banks.feed import SignalTuple
+from childsafe.index import MIHIndex
 from childsafe.plugins import Registry
 from childsafe.policy import Action, decide
+from childsafe.scan.tables import I64, ExactTable, Owners
 from childsafe.signals import Signal
+from childsafe.signals.base import SignalType
 
 
 @dataclass(frozen=True)
@@ -51,92 +56,127 @@ class Match:
         return out
 
 
-@dataclass
-class _Owners:
-    """Signal id → (entry, bank, variant) kept in sorted numpy arrays, not 10M Python objects."""
-
-    ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    entries: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    banks: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    variants: dict[int, str] = field(default_factory=dict)  # only non-original variants
-    _sorted: tuple[npt.NDArray[np.int64], ...] | None = None
-
-    def extend(self, ids: list[int], entries: list[int], banks: list[int]) -> None:
-        self.ids.append(np.asarray(ids, dtype=np.int64))
-        self.entries.append(np.asarray(entries, dtype=np.int64))
-        self.banks.append(np.asarray(banks, dtype=np.int64))
-        self._sorted = None
-
-    def lookup(self, signal_id: int) -> tuple[int, int]:
-        if self._sorted is None:
-            ids = np.concatenate(self.ids) if self.ids else np.empty(0, np.int64)
-            order = np.argsort(ids, kind="stable")
-            ent = np.concatenate(self.entries) if self.entries else ids
-            bnk = np.concatenate(self.banks) if self.banks else ids
-            self._sorted = (ids[order], ent[order], bnk[order])
-            self.ids, self.entries, self.banks = [self._sorted[0]], [ent[order]], [bnk[order]]
-        ids, ent, bnk = self._sorted
-        i = int(np.searchsorted(ids, signal_id))
-        return int(ent[i]), int(bnk[i])
-
-
 class Matcher:
-    """Holds the indexes; built from the store, then queried many times."""
+    """Holds the indexes; built from the store (or a saved copy), then queried many times.
+
+    Hamming signals are staged and indexed on first use, so a bulk load builds one MIH
+    segment per type instead of one per chunk plus the merges between them.
+    """
 
     def __init__(self, registry: Registry, banks: Mapping[int, BankInfo]) -> None:
         self.registry = registry
         self.banks = dict(banks)
-        self._hamming: dict[str, HammingIndex] = {}
-        self._exact: dict[str, ExactIndex] = {}
-        self._owners = _Owners()
-        self._count = 0
+        self._hamming: dict[str, MIHIndex] = {}
+        self._exact: dict[str, ExactTable] = {}
+        self._staged: dict[str, list[tuple[I64, npt.NDArray[np.uint8]]]] = {}
+        self._owners = Owners()
+        #: True when this matcher was opened from a saved copy rather than built.
+        self.from_cache = False
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._owners)
 
     def load(self, rows: Iterable[SignalRow], chunk: int = 200_000) -> None:
-        """Add banked signals, in chunks so 10M rows never exist as objects at once."""
-        buf: dict[str, list[SignalRow]] = {}
-        for row in rows:
-            if row.bank_id not in self.banks or row.signal_type not in self.registry.signal_types:
+        """Add banked signals from row objects (the bulk path is :meth:`add_tuples`)."""
+        buf: dict[str, list[SignalTuple]] = {}
+        for r in rows:
+            if r.bank_id not in self.banks or r.signal_type not in self.registry.signal_types:
                 continue
-            b = buf.setdefault(row.signal_type, [])
-            b.append(row)
+            b = buf.setdefault(r.signal_type, [])
+            b.append((r.id, r.entry_id, r.bank_id, r.value, r.variant))
             if len(b) >= chunk:
-                self._add(row.signal_type, b)
-                buf[row.signal_type] = []
+                self.add_tuples(r.signal_type, b)
+                buf[r.signal_type] = []
         for t, b in buf.items():
-            if b:
-                self._add(t, b)
+            self.add_tuples(t, b)
 
-    def _add(self, type_name: str, rows: list[SignalRow]) -> None:
+    def add_tuples(self, type_name: str, rows: Sequence[SignalTuple]) -> None:
+        """Add ``(id, entry_id, bank_id, value, variant)`` rows of one type, column-wise."""
+        if not rows:
+            return
         st = self.registry.signal_type(type_name)
-        ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
-        raw = b"".join(st.to_bytes(r.value) for r in rows)
-        width = len(raw) // len(rows)
-        packed = np.frombuffer(raw, dtype=np.uint8).reshape(len(rows), width)
+        ids, entries, banks, values, variants = zip(*rows, strict=True)
+        n = len(ids)
+        if type(st).to_bytes is SignalType.to_bytes:  # plain hex: convert the chunk at once
+            raw = bytes.fromhex("".join(values))
+        else:
+            raw = b"".join(map(st.to_bytes, values))
+        packed = np.frombuffer(raw, dtype=np.uint8).reshape(n, len(raw) // n)
+        id_col = np.fromiter(ids, dtype=np.int64, count=n)
         if st.kind == "hamming":
-            if type_name not in self._hamming:
-                self._hamming[type_name] = make_hamming_index(bits=st.bits)
-            self._hamming[type_name].add(ids, packed)
+            self._staged.setdefault(type_name, []).append((id_col, packed))
         else:
             if type_name not in self._exact:
-                self._exact[type_name] = ExactIndex(bits=width * 8)
-            self._exact[type_name].add(ids, packed)
-        self._owners.extend(
-            [r.id for r in rows], [r.entry_id for r in rows], [r.bank_id for r in rows]
+                self._exact[type_name] = ExactTable(packed.shape[1])
+            self._exact[type_name].add(id_col, packed)
+        self._owners.add(
+            id_col,
+            np.fromiter(entries, dtype=np.int64, count=n),
+            np.fromiter(banks, dtype=np.int64, count=n),
+            list(variants),
         )
-        for r in rows:
-            if r.variant:
-                self._owners.variants[r.id] = r.variant
-        self._count += len(rows)
+
+    def seal(self) -> None:
+        """Index what was staged: one segment for a bulk load, the delta for a few adds."""
+        for type_name, parts in self._staged.items():
+            st = self.registry.signal_type(type_name)
+            index = self._hamming.get(type_name)
+            if index is None:
+                index = self._hamming[type_name] = MIHIndex(bits=st.bits)
+            ids = np.concatenate([p[0] for p in parts])
+            index.add(ids, np.concatenate([p[1] for p in parts]))
+        self._staged = {}
 
     def remove(self, signal_ids: Iterable[int]) -> None:
-        ids = np.fromiter(signal_ids, dtype=np.int64)
+        self.seal()
+        ids = np.unique(np.fromiter(signal_ids, dtype=np.int64))
         for hidx in self._hamming.values():
             hidx.remove(ids)
         for eidx in self._exact.values():
             eidx.remove(ids)
+        self._owners.remove(ids)
+
+    def save(self, directory: Path) -> dict[str, object]:
+        """Write indexes and tables under ``directory``; returns what :meth:`open` needs."""
+        self.seal()
+        for name, hidx in self._hamming.items():
+            hidx.save(directory / f"hamming.{name}")
+        for name, eidx in self._exact.items():
+            eidx.save(directory, f"exact.{name}")
+        self._owners.save(directory, "owners")
+        return {
+            "hamming": sorted(self._hamming),
+            "exact": {name: e.nbytes for name, e in self._exact.items()},
+            "variants": self._owners.variant_names,
+            "count": len(self),
+        }
+
+    @classmethod
+    def open(
+        cls,
+        registry: Registry,
+        banks: Mapping[int, BankInfo],
+        directory: Path,
+        layout: Mapping[str, Any],
+        *,
+        mmap: bool = True,
+    ) -> Matcher:
+        """A matcher over a directory :meth:`save` wrote (raises if it does not add up)."""
+        m = cls(registry, banks)
+        for name in layout["hamming"]:
+            hidx = MIHIndex.load(directory / f"hamming.{name}", mmap=mmap)
+            if hidx.bits != registry.signal_type(name).bits:
+                raise ValueError(f"{name}: index has {hidx.bits} bits")
+            m._hamming[name] = hidx
+        for name, nbytes in layout["exact"].items():
+            registry.signal_type(name)
+            m._exact[name] = ExactTable.load(directory, f"exact.{name}", int(nbytes), mmap)
+        m._owners = Owners.load(directory, "owners", list(layout["variants"]), mmap)
+        indexed = sum(len(i) for i in m._hamming.values()) + sum(map(len, m._exact.values()))
+        if not len(m) == indexed == int(layout["count"]):
+            raise ValueError("saved matcher is incomplete")
+        m.from_cache = True
+        return m
 
     def _threshold(self, bank: BankInfo, type_name: str) -> int:
         st = self.registry.signal_type(type_name)
@@ -151,6 +191,7 @@ class Matcher:
         matches only banks with dihedral matching on). Each (bank, entry) is reported once, at
         its smallest distance.
         """
+        self.seal()
         best: dict[tuple[int, int], Match] = {}
         for type_name, variants in query.items():
             st = self.registry.signal_type(type_name)
@@ -161,13 +202,16 @@ class Matcher:
             limit = max((self._threshold(b, type_name) for b in self.banks.values()), default=0)
             for qv, sig in variants.items():
                 q = np.frombuffer(st.to_bytes(sig.value), dtype=np.uint8)
-                hits = hidx.search(q, limit) if hidx is not None else []
+                hits = [(h.id, h.distance) for h in hidx.search(q, limit)] if hidx else []
                 if eidx is not None:
-                    hits = hits + eidx.search(q, 0)
-                for hit in hits:
-                    entry_id, bank_id = self._owners.lookup(hit.id)
+                    hits += [(i, 0) for i in eidx.search(q.tobytes())]
+                for hit_id, distance in hits:
+                    owner = self._owners.lookup(hit_id)
+                    if owner is None:
+                        continue
+                    entry_id, bank_id, banked_variant = owner
                     bank = self.banks.get(bank_id)
-                    if bank is None or hit.distance > self._threshold(bank, type_name):
+                    if bank is None or distance > self._threshold(bank, type_name):
                         continue
                     if not _variant_allowed(bank, qv):
                         continue
@@ -176,11 +220,11 @@ class Matcher:
                         bank.id,
                         entry_id,
                         type_name,
-                        hit.distance,
+                        distance,
                         bank.action,
                         bank.labels,
                         qv,
-                        self._owners.variants.get(hit.id, ""),
+                        banked_variant,
                     )
                     key = (bank_id, entry_id)
                     if key not in best or _better(m, best[key]):

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from childsafe.banks import BankError, BankInfo, BankNotFound, BankService
 from childsafe.plugins import Registry
 from childsafe.policy import Action
+from childsafe.scan import cache
 from childsafe.scan.matcher import Match, Matcher
 from childsafe.scan.query import Query, QueryOptions
+
+#: Rows per fetch: large enough that per-chunk work vanishes, small enough to stay a few MB.
+LOAD_CHUNK = 50_000
 
 
 class BankDisabled(BankError):  # noqa: N818
@@ -55,12 +60,17 @@ class Scanner:
         registry: Registry,
         bank_names: Sequence[str] | None = None,
         on_progress: Callable[[int], None] | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> Scanner:
         """Build the matcher from enabled banks (all of them, or those named).
 
         Naming a bank that does not exist, or one that is disabled, is an error: silently
-        scanning against nothing would read as "no match".
+        scanning against nothing would read as "no match". With ``cache_dir`` the matcher is
+        saved there and reopened by the next load if the store has not changed since (see
+        :mod:`childsafe.scan.cache`); a long-lived process has no use for it.
         """
+        marker = service.change_marker()  # before reading anything it describes
         all_banks = service.list_banks()
         if bank_names:
             by_name = {b.name: b for b in all_banks}
@@ -73,17 +83,43 @@ class Scanner:
                 raise BankDisabled(disabled[0])
         else:
             chosen = [b for b in all_banks if b.enabled]
-        matcher = Matcher(registry, {b.id: b for b in chosen})
-        ids = [b.id for b in chosen]
-        if ids:
-            loaded = 0
-            for batch in service.iter_signal_batches(None, chunk_size=50_000, bank_ids=ids):
-                matcher.load(batch)
-                loaded += len(batch)
-                if on_progress:
-                    on_progress(loaded)
+        matcher = build_matcher(service, registry, chosen, marker, cache_dir, on_progress)
         return cls(matcher, chosen)
 
     def scan(self, query: Query) -> ScanResult:
         matches = self.matcher.match(query)
         return ScanResult(Matcher.decision(matches), matches)
+
+
+def build_matcher(
+    service: BankService,
+    registry: Registry,
+    banks: Sequence[BankInfo],
+    marker: tuple[int, str, str],
+    cache_dir: Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Matcher:
+    """A matcher over ``banks``: reopened from ``cache_dir`` when still valid, else built."""
+    by_id = {b.id: b for b in banks}
+    if not banks:
+        return Matcher(registry, by_id)
+    want = cache.state(marker, banks, registry)
+    path = cache.slot(cache_dir, marker[2], list(by_id)) if cache_dir is not None else None
+    if path is not None:
+        cached = cache.load(path, want, registry, by_id)
+        if cached is not None:
+            if on_progress:
+                on_progress(len(cached))
+            return cached
+    matcher = Matcher(registry, by_id)
+    loaded = 0
+    for type_name in sorted(registry.signal_types):
+        for chunk in service.iter_signal_tuples(type_name, list(by_id), chunk_size=LOAD_CHUNK):
+            matcher.add_tuples(type_name, chunk)
+            loaded += len(chunk)
+            if on_progress:
+                on_progress(loaded)
+    matcher.seal()
+    if path is not None:
+        cache.save(path, matcher, want)
+    return matcher

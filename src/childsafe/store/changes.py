@@ -78,6 +78,13 @@ def last_seq(session: Session) -> int:
     return int(session.execute(select(func.coalesce(func.max(Change.seq), 0))).scalar_one())
 
 
+def last_change(session: Session) -> tuple[int, str]:
+    """The newest committed change's seq and time (``(0, "")`` for none)."""
+    row = session.execute(select(Change.seq, Change.at).order_by(Change.seq.desc()).limit(1))
+    found = row.first()
+    return (0, "") if found is None else (int(found[0]), found[1].isoformat())
+
+
 def changes_since(session: Session, seq: int, limit: int = 10_000) -> Sequence[ChangeRow]:
     rows = session.execute(
         select(Change.seq, Change.entity, Change.entity_id, Change.bank_id, Change.op, Change.at)
