@@ -4,8 +4,8 @@ Production hashes uploads from ``decode_image(for_pdq=True)``, which decodes a 1
 1/8 and a 3 MP one at 1/4. If a trimmed, cropped or rotated view of such a raster were hashed as
 a small picture of its own it would drift by up to 40 bits from the full-resolution view, and
 a banked 12 MP photo would stop meeting its 3 MP edited copies. Measured when this was written
-(astronaut, grace_hopper, coffee; EXIF orientations 1, 3, 6, 8; every query and bank view): at
-most 6 bits, mean under 2.
+(astronaut, grace_hopper and coffee at 12 MP, JPEG q90, EXIF orientations 1, 3, 6 and 8; trims,
+crops and all rotations/flips, query and bank side; 133 views): at most 6 bits, mean 1.5.
 """
 
 from __future__ import annotations

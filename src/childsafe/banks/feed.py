@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from childsafe.banks.types import ExportRow, SignalRow
@@ -78,26 +78,27 @@ def signal_tuples(
 
     The bulk loader turns a chunk into numpy columns at once, so per-row ``Row`` and
     ``SignalRow`` objects would be pure overhead (they were most of the load time). Going
-    below SQLAlchemy to the DBAPI cursor removes them; the statement is still built by Core
-    and its few parameters (a validated type name, integer ids) rendered as literals, which
-    keeps one code path for both drivers' parameter styles. No ORDER BY: the index builder
-    sorts by id anyway.
+    below SQLAlchemy to the DBAPI cursor removes them. The few parameters (a validated type
+    name, integer ids) are rendered as literals by SQLAlchemy, which keeps one code path for
+    both drivers' parameter styles. The filters are :func:`live_signals_query`'s, written
+    out for the SQLite hint. No ORDER BY: the index builder sorts by id anyway.
     """
-    q = (
-        live_signals_query([signal_type], bank_ids)
-        .order_by(None)
-        .with_only_columns(
-            EntrySignal.id,
-            EntrySignal.entry_id,
-            BankEntry.bank_id,
-            EntrySignal.value,
-            EntrySignal.variant,
-        )
-        # SQLite otherwise walks the (signal_type, value) index: one random read per row, five
-        # times slower than reading the table through once and skipping the other types.
-        .with_hint(EntrySignal, "NOT INDEXED", dialect_name="sqlite")
-    )
     conn = session.connection()
+    # SQLite otherwise walks the (signal_type, value) index: one random read per row, five
+    # times slower than reading the table through once and skipping the other types.
+    hint = " NOT INDEXED" if conn.dialect.name == "sqlite" else ""
+    q = text(
+        "SELECT s.id, s.entry_id, e.bank_id, s.value, s.variant"
+        f" FROM entry_signals AS s{hint}"
+        " JOIN bank_entries AS e ON e.id = s.entry_id"
+        " JOIN banks AS b ON b.id = e.bank_id"
+        " WHERE s.signal_type = :signal_type AND e.bank_id IN :bank_ids"
+        " AND e.disabled_at IS NULL AND e.deleted_at IS NULL"
+        " AND b.enabled AND b.deleted_at IS NULL"
+    ).bindparams(
+        bindparam("signal_type", signal_type),
+        bindparam("bank_ids", [int(i) for i in bank_ids], expanding=True),
+    )
     sql = str(q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
