@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from childsafe.media import DecodedImage
+from childsafe.media.transforms import DIHEDRAL
 from childsafe.signals.base import Content, Signal, SignalType, normalize_hex
 from childsafe.signals.pdq_kernels import pdq_hash, pdq_hash_dihedral
 from childsafe.signals.pdq_scaled import pdq_hash_scaled
@@ -36,17 +37,9 @@ REVERSED_AXES = {
     8: (False, True),
 }
 
-#: Names of the eight dihedral variants, in the order ``pdqhash.compute_dihedral`` returns them.
-DIHEDRAL_NAMES = (
-    "original",
-    "rotate90",
-    "rotate180",
-    "rotate270",
-    "flip_x",
-    "flip_y",
-    "flip_plus1",
-    "flip_minus1",
-)
+#: Names of the eight dihedral variants, in the order ``pdqhash.compute_dihedral`` returns them
+#: (the same names and order as the raster transforms in :mod:`childsafe.media.transforms`).
+DIHEDRAL_NAMES = DIHEDRAL
 
 
 def bits_to_hex(bits: npt.NDArray[np.uint8] | npt.NDArray[np.bool_]) -> str:
