@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import multiprocessing as mp
-import os
 import random
 import shlex
 import shutil
@@ -149,8 +148,7 @@ def main() -> None:
                 rows += [(b, t) for t in run(b, home, args.pdq, args.md5, url)]
             finally:
                 drop_pg_database(url)
-    note = f"load average {os.getloadavg()[0]:.1f} at end"
-    machine = describe(("numpy", "numba", "sqlalchemy", "psycopg"), note)
+    machine = describe(("numpy", "numba", "sqlalchemy", "psycopg"))
     report = f"`python bench/scan_load.py {shlex.join(sys.argv[1:])}`\n\n{machine}\n\n{table(rows)}"
     print(report)
     if args.out:

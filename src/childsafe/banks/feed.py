@@ -13,9 +13,11 @@ million objects in memory or pay for their construction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import Select, bindparam, select, text
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from childsafe.banks.types import ExportRow, SignalRow
@@ -80,16 +82,14 @@ def signal_tuples(
     ``SignalRow`` objects would be pure overhead (they were most of the load time). Going
     below SQLAlchemy to the DBAPI cursor removes them. The few parameters (a validated type
     name, integer ids) are rendered as literals by SQLAlchemy, which keeps one code path for
-    both drivers' parameter styles. The filters are :func:`live_signals_query`'s, written
-    out for the SQLite hint. No ORDER BY: the index builder sorts by id anyway.
+    both drivers' parameter styles. The filters are :func:`live_signals_query`'s. No ORDER BY:
+    the index builder sorts by id anyway. (SQLite has a faster path still,
+    :func:`sqlite_signal_columns`; on SQLite this query would need ``NOT INDEXED``.)
     """
     conn = session.connection()
-    # SQLite otherwise walks the (signal_type, value) index: one random read per row, five
-    # times slower than reading the table through once and skipping the other types.
-    hint = " NOT INDEXED" if conn.dialect.name == "sqlite" else ""
     q = text(
         "SELECT s.id, s.entry_id, e.bank_id, s.value, s.variant"
-        f" FROM entry_signals AS s{hint}"
+        " FROM entry_signals AS s"
         " JOIN bank_entries AS e ON e.id = s.entry_id"
         " JOIN banks AS b ON b.id = e.bank_id"
         " WHERE s.signal_type = :signal_type AND e.bank_id IN :bank_ids"
@@ -112,6 +112,69 @@ def signal_tuples(
             yield cast(list[SignalTuple], part)
     finally:
         cursor.close()
+
+
+class SignalColumns(NamedTuple):
+    """A chunk of one type's live signals, column-wise; ``values`` concatenated hex."""
+
+    ids: npt.NDArray[np.int64]
+    entry_ids: npt.NDArray[np.int64]
+    bank_ids: npt.NDArray[np.int64]
+    values: str
+    #: One per row, or None when every row is the original ("") variant.
+    variants: list[str] | None
+
+
+def _ints(text: str, n: int) -> npt.NDArray[np.int64]:
+    out = np.fromstring(text, dtype=np.int64, sep=",")
+    if out.shape[0] != n:
+        raise ValueError(f"expected {n} integers, parsed {out.shape[0]}")
+    return out
+
+
+def sqlite_signal_columns(
+    session: Session, signal_types: Sequence[str], bank_ids: Sequence[int], id_span: int = 65_536
+) -> Iterator[tuple[str, SignalColumns]]:
+    """SQLite only: :func:`signal_tuples` aggregated in the database, one id range at a time.
+
+    ``group_concat`` hands back one string per column per range instead of a tuple and five
+    objects per row, and numpy parses those strings in C: three times faster than fetching
+    rows, which were most of a matcher build. Every aggregate of one query sees the rows in
+    the same order, so the columns line up. One query per type and range, types in turn while
+    the range's pages are cached: a GROUP BY on type would sort every range, doubling the
+    cost. ``CROSS JOIN`` fixes the join order (walk the signals by rowid range) and ``+``
+    keeps SQLite off the (signal_type, value) index.
+    """
+    conn = session.connection()
+    lo, hi = conn.execute(select(func.min(EntrySignal.id), func.max(EntrySignal.id))).one()
+    if lo is None:
+        return
+    q = text(
+        "SELECT count(*), group_concat(s.id), group_concat(s.entry_id),"
+        " group_concat(e.bank_id), group_concat(s.value, ''),"
+        " group_concat(s.variant, char(31)), sum(s.variant != '')"
+        " FROM entry_signals AS s"
+        " CROSS JOIN bank_entries AS e ON e.id = s.entry_id"
+        " CROSS JOIN banks AS b ON b.id = e.bank_id"
+        " WHERE s.id >= :lo AND s.id < :hi AND +s.signal_type = :signal_type"
+        " AND e.bank_id IN :bank_ids AND e.disabled_at IS NULL AND e.deleted_at IS NULL"
+        " AND b.enabled AND b.deleted_at IS NULL"
+    ).bindparams(bindparam("bank_ids", [int(i) for i in bank_ids], expanding=True))
+    for start in range(int(lo), int(hi) + 1, id_span):
+        for t in signal_types:
+            params = {"lo": start, "hi": start + id_span, "signal_type": t}
+            n, ids, entries, banks, values, variants, n_variants = conn.execute(q, params).one()
+            if n:
+                yield (
+                    t,
+                    SignalColumns(
+                        _ints(ids, n),
+                        _ints(entries, n),
+                        _ints(banks, n),
+                        values,
+                        variants.split("\x1f") if n_variants else None,
+                    ),
+                )
 
 
 def export_rows(session: Session, bank_id: int, include_disabled: bool) -> Iterator[ExportRow]:

@@ -387,27 +387,26 @@ class BankService:
         batches = self.iter_signal_batches(signal_type, chunk_size=chunk_size, bank_ids=bank_ids)
         return (row for chunk in batches for row in chunk)
 
-    def iter_signal_tuples(
-        self, signal_type: str, bank_ids: Sequence[int], *, chunk_size: int = 50_000
-    ) -> Iterator[list[feed.SignalTuple]]:
-        """One type's live signals in the given banks as plain ``(id, entry_id, bank_id,
-        value, variant)`` tuples, unordered: the bulk path for building a matcher.
-        """
-        name = validation.signal_type(self._types, signal_type).name
-        return self._stream_tuples(name, list(bank_ids), chunk_size)
+    def iter_signal_chunks(
+        self, signal_types: Sequence[str], bank_ids: Sequence[int], *, chunk_size: int = 50_000
+    ) -> Iterator[tuple[str, list[feed.SignalTuple] | feed.SignalColumns]]:
+        """The bulk feed (unordered): tuple lists, or on SQLite :class:`feed.SignalColumns`."""
+        names = [validation.signal_type(self._types, t).name for t in signal_types]
+        return self._stream_chunks(names, list(bank_ids), chunk_size)
 
-    def _stream_tuples(
-        self, signal_type: str, bank_ids: list[int], chunk_size: int
-    ) -> Iterator[list[feed.SignalTuple]]:
+    def _stream_chunks(
+        self, signal_types: list[str], bank_ids: list[int], chunk_size: int
+    ) -> Iterator[tuple[str, list[feed.SignalTuple] | feed.SignalColumns]]:
         with self._read() as s:
-            yield from feed.signal_tuples(s, signal_type, bank_ids, chunk_size)
+            if s.get_bind().dialect.name == "sqlite":
+                yield from feed.sqlite_signal_columns(s, signal_types, bank_ids, chunk_size)
+                return
+            for t in signal_types:
+                for chunk in feed.signal_tuples(s, t, bank_ids, chunk_size):
+                    yield t, chunk
 
     def change_marker(self) -> tuple[int, str, str]:
-        """``(last change seq, its time, database)``: names this store's state for a cache.
-
-        The seq alone is not enough: SQLite hands a rolled-back seq out again, and a restored
-        backup or another database can be at the same seq with other contents.
-        """
+        """``(last seq, its time, database)``: a seq alone recurs after a rollback or restore."""
         with self._read() as s:
             seq, at = changes.last_change(s)
             url = s.get_bind().engine.url.render_as_string(hide_password=True)

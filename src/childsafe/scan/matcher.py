@@ -94,27 +94,47 @@ class Matcher:
         """Add ``(id, entry_id, bank_id, value, variant)`` rows of one type, column-wise."""
         if not rows:
             return
-        st = self.registry.signal_type(type_name)
         ids, entries, banks, values, variants = zip(*rows, strict=True)
         n = len(ids)
+        self.add_columns(
+            type_name,
+            np.fromiter(ids, dtype=np.int64, count=n),
+            np.fromiter(entries, dtype=np.int64, count=n),
+            np.fromiter(banks, dtype=np.int64, count=n),
+            list(values),
+            list(variants) if any(variants) else None,
+        )
+
+    def add_columns(
+        self,
+        type_name: str,
+        ids: I64,
+        entries: I64,
+        banks: I64,
+        values: str | list[str],
+        variants: list[str] | None,
+    ) -> None:
+        """Add one type's signals column-wise; ``values`` may be one concatenated hex string."""
+        n = int(ids.shape[0])
+        if not n:
+            return
+        st = self.registry.signal_type(type_name)
         if type(st).to_bytes is SignalType.to_bytes:  # plain hex: convert the chunk at once
-            raw = bytes.fromhex("".join(values))
+            raw = bytes.fromhex(values if isinstance(values, str) else "".join(values))
+        elif isinstance(values, str):
+            raise ValueError(f"{type_name} values must be given one by one")
         else:
             raw = b"".join(map(st.to_bytes, values))
+        if len(raw) % n:
+            raise ValueError(f"{type_name} values differ in length")
         packed = np.frombuffer(raw, dtype=np.uint8).reshape(n, len(raw) // n)
-        id_col = np.fromiter(ids, dtype=np.int64, count=n)
         if st.kind == "hamming":
-            self._staged.setdefault(type_name, []).append((id_col, packed))
+            self._staged.setdefault(type_name, []).append((ids, packed))
         else:
             if type_name not in self._exact:
                 self._exact[type_name] = ExactTable(packed.shape[1])
-            self._exact[type_name].add(id_col, packed)
-        self._owners.add(
-            id_col,
-            np.fromiter(entries, dtype=np.int64, count=n),
-            np.fromiter(banks, dtype=np.int64, count=n),
-            list(variants),
-        )
+            self._exact[type_name].add(ids, packed)
+        self._owners.add(ids, entries, banks, variants)
 
     def seal(self) -> None:
         """Index what was staged: one segment for a bulk load, the delta for a few adds."""

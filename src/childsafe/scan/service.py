@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from childsafe.banks import BankError, BankInfo, BankNotFound, BankService
+from childsafe.banks.feed import SignalColumns
 from childsafe.plugins import Registry
 from childsafe.policy import Action
 from childsafe.scan import cache
@@ -113,12 +114,16 @@ def build_matcher(
             return cached
     matcher = Matcher(registry, by_id)
     loaded = 0
-    for type_name in sorted(registry.signal_types):
-        for chunk in service.iter_signal_tuples(type_name, list(by_id), chunk_size=LOAD_CHUNK):
+    types = sorted(registry.signal_types)
+    for type_name, chunk in service.iter_signal_chunks(types, list(by_id), chunk_size=LOAD_CHUNK):
+        if isinstance(chunk, SignalColumns):
+            matcher.add_columns(type_name, *chunk)
+            loaded += len(chunk.ids)
+        else:
             matcher.add_tuples(type_name, chunk)
             loaded += len(chunk)
-            if on_progress:
-                on_progress(loaded)
+        if on_progress:
+            on_progress(loaded)
     matcher.seal()
     if path is not None:
         cache.save(path, matcher, want)

@@ -122,13 +122,13 @@ class Owners(_Chunked):
         e = np.empty(0, np.int64)
         return e, e, e, np.empty(0, np.uint16)
 
-    def add(self, ids: I64, entries: I64, banks: I64, variants: list[str]) -> None:
-        if any(variants):
+    def add(self, ids: I64, entries: I64, banks: I64, variants: list[str] | None) -> None:
+        if variants is not None:
             codes = np.fromiter(
                 (self._code(v) for v in variants), dtype=np.uint16, count=len(variants)
             )
         else:
-            codes = np.zeros(len(variants), dtype=np.uint16)
+            codes = np.zeros(ids.shape[0], dtype=np.uint16)
         self._append(ids, entries, banks, codes)
 
     def _code(self, variant: str) -> int:
