@@ -150,3 +150,17 @@ def write_shapes(
 
     path.write_bytes(demo_encode(shapes_image(seed, size), fmt))
     return path
+
+
+#: EXIF orientation -> how to store an upright picture so that a viewer shows it upright
+#: (the inverse of the transform a viewer applies for that orientation).
+STORE_OPS: dict[int, Image.Transpose | None] = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}

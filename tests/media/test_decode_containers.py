@@ -17,22 +17,12 @@ from childsafe.media import (
     decode_image,
     iter_frames,
 )
-from tests.factories.images import encode, shapes
+from tests.factories.images import STORE_OPS, encode, shapes
 from tests.factories.images import test_pattern as pattern_image
 from tests.media.conftest import distance, pdq_bits
 
 # The stored (sideways) image for each EXIF orientation is made by applying the inverse of the
 # transform a viewer applies, so decoding must give back the upright pattern exactly.
-STORE_OPS = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
 
 
 def with_orientation(upright: Image.Image, orientation: int, fmt: str, **kw: object) -> bytes:

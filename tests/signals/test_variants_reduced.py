@@ -27,24 +27,12 @@ from childsafe.signals.variants import (
     bank_variants,
     query_signals,
 )
-from tests.factories.images import encode, real_photo, upscale_to_megapixels
+from tests.factories.images import STORE_OPS, encode, real_photo, upscale_to_megapixels
 
 THRESHOLD = PdqSignal.default_threshold
 #: Allowed distance between a view of the reduced decode and the same view at full size.
 MAX_DRIFT = 8
 DIHEDRAL_VIEWS = tuple(n for n in VARIANTS if n.startswith("dihedral:"))
-
-#: EXIF orientation -> how to store an upright picture so that a viewer shows it upright.
-STORE_OPS: dict[int, Image.Transpose | None] = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
 
 
 @cache
