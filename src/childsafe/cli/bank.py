@@ -142,6 +142,7 @@ def add(
     except BankError as e:
         raise _fail(cli, e) from None
     files = list(walk(paths))
+    cli.prepare_hashing()
     job = BankFileJob(cli.limits, bank.variants, min_quality)
     added = dup = failed = 0
     for path, (outcome, triples, notes) in run_parallel(

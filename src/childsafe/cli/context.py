@@ -40,6 +40,16 @@ class CliContext:
             max_bytes=self.settings.max_file_bytes, max_pixels=self.settings.max_pixels
         )
 
+    def prepare_hashing(self) -> None:
+        """Compile (or load) the hashing kernels once, saying so, before any worker starts."""
+        if self.__dict__.get("_warm"):
+            return
+        from childsafe.scan.warmup import warm_up
+
+        with self.err.status("preparing the hashing kernels (compiled once, on first use)…"):
+            warm_up(self.registry)
+        self.__dict__["_warm"] = True
+
     @cached_property
     def banks(self) -> BankService:
         from childsafe.banks import BankService

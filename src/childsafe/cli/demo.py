@@ -19,6 +19,7 @@ def demo_command(ctx: typer.Context) -> None:
     from childsafe.scan.service import Scanner
 
     cli: CliContext = ctx.obj
+    cli.prepare_hashing()
     folder = cli.settings.home / "demo-uploads"
     with cli.err.status("creating the demo bank and sample uploads…"):
         uploads = seed_demo(cli.banks, cli.registry, folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -62,7 +63,11 @@ def run_parallel(
                 yield f, func(f)
                 progress.advance(task)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Fork where the platform has it, so workers inherit the kernels the parent compiled
+        # (see childsafe.scan.warmup) instead of loading them again each.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork") if "fork" in methods else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             window = workers * 8
             pending: list[tuple[Path, Future[T]]] = []
             it = iter(files)

@@ -88,6 +88,7 @@ def hash_command(
     if not files:
         cli.err.print("[yellow]no files found")
         raise typer.Exit(1)
+    cli.prepare_hashing()
     job = HashJob(cli.limits, tuple(signal) if signal else None, all_frames=all_frames)
     failed = 0
     for path, outcome in run_parallel(

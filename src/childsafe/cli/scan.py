@@ -72,6 +72,7 @@ def scan_command(
         raise typer.Exit(2) from None
     if not scanner.banks:
         cli.err.print("[yellow]warning:[/yellow] no enabled banks; nothing can match")
+    cli.prepare_hashing()
     job = QueryJob(cli.limits, scanner.options, all_frames)
     counts: Counter[str] = Counter()
     for path, (outcome, query) in run_parallel(
