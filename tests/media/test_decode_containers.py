@@ -81,6 +81,7 @@ def test_heif_and_avif_round_trip(fmt: str) -> None:
     upright = shapes(320, 240)
     if fmt == "HEIF":
         import pillow_heif  # a dependency: HEIC support is promised, so its absence fails
+
         buf = io.BytesIO()
         pillow_heif.from_pillow(upright).save(buf, quality=95)
         data = buf.getvalue()
