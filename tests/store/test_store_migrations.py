@@ -16,7 +16,7 @@ from childsafe.store.engine import create_engine_for
 from childsafe.store.migrate import current_revision, downgrade, head_revision, upgrade
 from childsafe.store.models import Base
 
-TABLES = {"banks", "bank_entries", "entry_signals", "changes", "alembic_version"}
+TABLES = {"banks", "bank_entries", "entry_signals", "changes", "api_keys", "alembic_version"}
 
 
 def _diff(url: str, metadata: MetaData = Base.metadata) -> list[object]:

@@ -11,6 +11,7 @@ from childsafe.cli.bank import bank_app
 from childsafe.cli.context import CliContext
 from childsafe.cli.demo import demo_command
 from childsafe.cli.hash import hash_command
+from childsafe.cli.keys import keys_app
 from childsafe.cli.scan import scan_command
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ def _global(
 app.command("hash")(hash_command)
 app.command("scan")(scan_command)
 app.add_typer(bank_app, name="bank")
+app.add_typer(keys_app, name="keys")
 app.command("demo")(demo_command)
 
 

@@ -14,7 +14,9 @@ from childsafe.plugins import Registry, load_registry
 from childsafe.settings import Settings
 
 if TYPE_CHECKING:
+    from childsafe.auth import KeyService
     from childsafe.banks import BankService
+    from childsafe.store import Store
 
 
 @dataclass
@@ -51,9 +53,20 @@ class CliContext:
         self.__dict__["_warm"] = True
 
     @cached_property
-    def banks(self) -> BankService:
-        from childsafe.banks import BankService
+    def store(self) -> Store:
+        """One engine per invocation, however many services a command uses."""
         from childsafe.store import open_store
 
-        store = open_store(self.settings)
-        return BankService(store, self.registry)
+        return open_store(self.settings)
+
+    @cached_property
+    def banks(self) -> BankService:
+        from childsafe.banks import BankService
+
+        return BankService(self.store, self.registry)
+
+    @cached_property
+    def keys(self) -> KeyService:
+        from childsafe.auth import KeyService
+
+        return KeyService(self.store)

@@ -10,9 +10,10 @@ from childsafe.store.engine import (
     open_store,
     unit_of_work,
 )
-from childsafe.store.models import Bank, BankEntry, Base, Change, EntrySignal
+from childsafe.store.models import ApiKey, Bank, BankEntry, Base, Change, EntrySignal
 
 __all__ = [
+    "ApiKey",
     "Bank",
     "BankEntry",
     "Base",
