@@ -177,6 +177,53 @@ def sqlite_signal_columns(
                 )
 
 
+class EntrySignals(NamedTuple):
+    """What :func:`entry_signals` read: every signal of some entries, and the live ones."""
+
+    #: Every signal id of the entries, whatever their state (what an index may still hold).
+    all_ids: list[int]
+    #: The signals that match now: entry neither disabled nor deleted, bank enabled and live.
+    live: list[SignalRow]
+
+
+def entry_signals(session: Session, entry_ids: Sequence[int], chunk_size: int) -> EntrySignals:
+    """The signals of ``entry_ids``, ``chunk_size`` ids per query (bounded, not one per id).
+
+    An index applying the change log re-reads the entries a batch of changes names: it drops
+    every signal id listed here and adds back the live rows, so applying a change twice, or
+    after a later one, leaves it matching what the tables say.
+    """
+    ids = sorted({int(i) for i in entry_ids})
+    all_ids: list[int] = []
+    live: list[SignalRow] = []
+    conn = session.connection()
+    for start in range(0, len(ids), chunk_size):
+        part = ids[start : start + chunk_size]
+        q = (
+            select(
+                EntrySignal.id,
+                EntrySignal.entry_id,
+                BankEntry.bank_id,
+                EntrySignal.signal_type,
+                EntrySignal.value,
+                EntrySignal.variant,
+                BankEntry.disabled_at.is_(None)
+                & BankEntry.deleted_at.is_(None)
+                & Bank.enabled.is_(True)
+                & Bank.deleted_at.is_(None),
+            )
+            .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
+            .join(Bank, Bank.id == BankEntry.bank_id)
+            .where(EntrySignal.entry_id.in_(part))
+            .order_by(EntrySignal.id)
+        )
+        for sid, eid, bid, t, v, variant, is_live in conn.execute(q):
+            all_ids.append(int(sid))
+            if is_live:
+                live.append(SignalRow(int(sid), int(eid), int(bid), t, v, variant))
+    return EntrySignals(all_ids, live)
+
+
 def export_rows(session: Session, bank_id: int, include_disabled: bool) -> Iterator[ExportRow]:
     """A bank's signals in entry order, for :meth:`BankService.export_bank`."""
     q = (

@@ -405,6 +405,16 @@ class BankService:
                 for chunk in feed.signal_tuples(s, t, bank_ids, chunk_size):
                     yield t, chunk
 
+    def signals_of_entries(
+        self, entry_ids: Collection[int], *, chunk_size: int = 10_000
+    ) -> feed.EntrySignals:
+        """Every signal id of these entries (any state) and their live signals, in a few
+        queries however many entries: what an index needs to re-read entries named in the
+        change log.
+        """
+        with self._read() as s:
+            return feed.entry_signals(s, list(entry_ids), chunk_size)
+
     def change_marker(self) -> tuple[int, str, str]:
         """``(last seq, its time, database)``: a seq alone recurs after a rollback or restore."""
         with self._read() as s:

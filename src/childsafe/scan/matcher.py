@@ -156,6 +156,15 @@ class Matcher:
             eidx.remove(ids)
         self._owners.remove(ids)
 
+    def remove_banks(self, bank_ids: Iterable[int]) -> int:
+        """Drop every signal of these banks (they stay in :attr:`banks` until the caller
+        changes it); returns how many went.
+        """
+        ids = self._owners.ids_of_banks(np.fromiter(bank_ids, dtype=np.int64))
+        if ids.shape[0]:
+            self.remove(ids.tolist())
+        return int(ids.shape[0])
+
     def save(self, directory: Path) -> dict[str, object]:
         """Write indexes and tables under ``directory``; returns what :meth:`open` needs."""
         self.seal()

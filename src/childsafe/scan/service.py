@@ -6,7 +6,8 @@ and matches here, so the index (hundreds of MB at 10M hashes) exists once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,33 @@ class ScanResult:
 
 
 class Scanner:
-    def __init__(self, matcher: Matcher, banks: Sequence[BankInfo]) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        banks: Sequence[BankInfo],
+        *,
+        seq: int = 0,
+        follow: Collection[int] | None = None,
+    ) -> None:
+        """``seq``: the change-log position the matcher reflects. ``follow``: the bank ids it
+        was asked for, or None for "every enabled bank" (see :mod:`childsafe.scan.refresh`).
+        """
         self.matcher = matcher
+        self.banks: list[BankInfo] = []
+        self.options = QueryOptions()
+        self.set_banks(banks)
+        self.seq = seq
+        self.follow = None if follow is None else frozenset(follow)
+        #: Held by :meth:`scan` and by a refresh while it changes the matcher: matching also
+        #: mutates (lazy sorting and sealing), so even reads take it.
+        self.lock = threading.RLock()
+
+    def set_banks(self, banks: Iterable[BankInfo]) -> None:
+        """The banks matched against, and the query views they need."""
         self.banks = list(banks)
         self.options = QueryOptions(
-            dihedral=any(b.match_dihedral for b in banks),
-            trim_borders=any(b.trim_borders for b in banks),
+            dihedral=any(b.match_dihedral for b in self.banks),
+            trim_borders=any(b.trim_borders for b in self.banks),
         )
 
     @classmethod
@@ -85,10 +107,12 @@ class Scanner:
         else:
             chosen = [b for b in all_banks if b.enabled]
         matcher = build_matcher(service, registry, chosen, marker, cache_dir, on_progress)
-        return cls(matcher, chosen)
+        follow = [b.id for b in chosen] if bank_names else None
+        return cls(matcher, chosen, seq=marker[0], follow=follow)
 
     def scan(self, query: Query) -> ScanResult:
-        matches = self.matcher.match(query)
+        with self.lock:
+            matches = self.matcher.match(query)
         return ScanResult(Matcher.decision(matches), matches)
 
 

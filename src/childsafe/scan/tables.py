@@ -141,6 +141,12 @@ class Owners(_Chunked):
     def remove(self, ids: I64) -> None:
         self._keep(~np.isin(self._sorted()[0], ids))
 
+    def ids_of_banks(self, bank_ids: I64) -> I64:
+        """The signal ids owned by any of ``bank_ids``."""
+        ids, _, banks, _ = self._sorted()
+        out: I64 = ids[np.isin(banks, bank_ids)]
+        return out
+
     def lookup(self, signal_id: int) -> tuple[int, int, str] | None:
         ids, entries, banks, variants = self._sorted()
         i = int(np.searchsorted(ids, signal_id))
