@@ -13,7 +13,7 @@ million objects in memory or pay for their construction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,18 +24,23 @@ from childsafe.banks.types import ExportRow, SignalRow
 from childsafe.store.models import Bank, BankEntry, EntrySignal
 
 
+def _signal_columns() -> tuple[Any, Any, Any, Any, Any, Any]:
+    """The columns of a :class:`SignalRow`, in its order."""
+    return (
+        EntrySignal.id,
+        EntrySignal.entry_id,
+        BankEntry.bank_id,
+        EntrySignal.signal_type,
+        EntrySignal.value,
+        EntrySignal.variant,
+    )
+
+
 def live_signals_query(
     signal_types: Sequence[str], bank_ids: Sequence[int] | None = None
 ) -> Select[int, int, int, str, str, str]:
     q = (
-        select(
-            EntrySignal.id,
-            EntrySignal.entry_id,
-            BankEntry.bank_id,
-            EntrySignal.signal_type,
-            EntrySignal.value,
-            EntrySignal.variant,
-        )
+        select(*_signal_columns())
         .join(BankEntry, BankEntry.id == EntrySignal.entry_id)
         .join(Bank, Bank.id == BankEntry.bank_id)
         .where(
@@ -201,12 +206,7 @@ def entry_signals(session: Session, entry_ids: Sequence[int], chunk_size: int) -
         part = ids[start : start + chunk_size]
         q = (
             select(
-                EntrySignal.id,
-                EntrySignal.entry_id,
-                BankEntry.bank_id,
-                EntrySignal.signal_type,
-                EntrySignal.value,
-                EntrySignal.variant,
+                *_signal_columns(),
                 BankEntry.disabled_at.is_(None)
                 & BankEntry.deleted_at.is_(None)
                 & Bank.enabled.is_(True)
