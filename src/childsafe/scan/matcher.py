@@ -17,10 +17,10 @@ import numpy.typing as npt
 
 from childsafe.banks import BankInfo, SignalRow
 from childsafe.banks.feed import SignalTuple
-from childsafe.index import MIHIndex
+from childsafe.index import ExactIndex, MIHIndex
 from childsafe.plugins import Registry
 from childsafe.policy import Action, decide
-from childsafe.scan.tables import I64, ExactTable, Owners
+from childsafe.scan.tables import I64, Owners
 from childsafe.signals import Signal
 from childsafe.signals.base import SignalType
 
@@ -67,7 +67,7 @@ class Matcher:
         self.registry = registry
         self.banks = dict(banks)
         self._hamming: dict[str, MIHIndex] = {}
-        self._exact: dict[str, ExactTable] = {}
+        self._exact: dict[str, ExactIndex] = {}
         self._staged: dict[str, list[tuple[I64, npt.NDArray[np.uint8]]]] = {}
         self._owners = Owners()
         #: True when this matcher was opened from a saved copy rather than built.
@@ -132,7 +132,7 @@ class Matcher:
             self._staged.setdefault(type_name, []).append((ids, packed))
         else:
             if type_name not in self._exact:
-                self._exact[type_name] = ExactTable(packed.shape[1])
+                self._exact[type_name] = ExactIndex(packed.shape[1] * 8)
             self._exact[type_name].add(ids, packed)
         self._owners.add(ids, entries, banks, variants)
 
@@ -199,7 +199,7 @@ class Matcher:
             m._hamming[name] = hidx
         for name, nbytes in layout["exact"].items():
             registry.signal_type(name)
-            m._exact[name] = ExactTable.load(directory, f"exact.{name}", int(nbytes), mmap)
+            m._exact[name] = ExactIndex.load(directory, f"exact.{name}", int(nbytes) * 8, mmap=mmap)
         m._owners = Owners.load(directory, "owners", list(layout["variants"]), mmap)
         indexed = sum(len(i) for i in m._hamming.values()) + sum(map(len, m._exact.values()))
         if not len(m) == indexed == int(layout["count"]):
@@ -233,7 +233,7 @@ class Matcher:
                 q = np.frombuffer(st.to_bytes(sig.value), dtype=np.uint8)
                 hits = [(h.id, h.distance) for h in hidx.search(q, limit)] if hidx else []
                 if eidx is not None:
-                    hits += [(i, 0) for i in eidx.search(q.tobytes())]
+                    hits += [(h.id, 0) for h in eidx.search(q)]
                 for hit_id, distance in hits:
                     owner = self._owners.lookup(hit_id)
                     if owner is None:

@@ -1,9 +1,7 @@
-"""The matcher's flat tables: exact values and signal owners, as sorted numpy arrays.
+"""The matcher's owner table (signal id → entry, bank, banked variant) as sorted numpy arrays.
 
-Both are built in bulk (append chunks, sort once on first use) and saved as plain ``.npy``
-files, so a cached matcher opens them memory-mapped instead of rebuilding ten million Python
-objects. A dict per value, as :class:`childsafe.index.ExactIndex` keeps, costs ~200 bytes and
-a microsecond per signal to build and cannot be mapped from disk.
+Built in bulk (append chunks, sort once on first use) and saved as plain ``.npy`` files, so a
+cached matcher opens it memory-mapped instead of rebuilding ten million Python objects.
 """
 
 from __future__ import annotations
@@ -65,44 +63,6 @@ class _Chunked:
         if cols[0].shape[0] > 1 and not bool(np.all(cols[0][1:] >= cols[0][:-1])):
             raise ValueError(f"{prefix}: not sorted")
         self._cols = cols
-
-
-class ExactTable(_Chunked):
-    """Cryptographic values sorted bytewise, looked up by binary search."""
-
-    _names = ("values", "ids")
-
-    def __init__(self, nbytes: int) -> None:
-        super().__init__()
-        self.nbytes = nbytes
-        self._dtype = np.dtype(f"S{nbytes}")
-
-    def __len__(self) -> int:
-        return int(self._sorted()[0].shape[0])
-
-    def _empty(self) -> tuple[npt.NDArray[Any], ...]:
-        return np.empty(0, self._dtype), np.empty(0, np.int64)
-
-    def add(self, ids: I64, packed: npt.NDArray[np.uint8]) -> None:
-        values = np.ascontiguousarray(packed).view(self._dtype).reshape(-1)
-        self._append(values, np.asarray(ids, dtype=np.int64))
-
-    def remove(self, ids: I64) -> None:
-        self._keep(~np.isin(self._sorted()[1], ids))
-
-    def search(self, query: bytes) -> list[int]:
-        values, ids = self._sorted()
-        q = np.array([query], dtype=self._dtype)
-        lo, hi = np.searchsorted(values, q, "left")[0], np.searchsorted(values, q, "right")[0]
-        return sorted(ids[lo:hi].tolist())
-
-    @classmethod
-    def load(cls, directory: Path, prefix: str, nbytes: int, mmap: bool) -> ExactTable:
-        table = cls(nbytes)
-        table._load_cols(directory, prefix, mmap)
-        if table._cols is None or table._cols[0].dtype != table._dtype:
-            raise ValueError(f"{prefix}: wrong value width")
-        return table
 
 
 class Owners(_Chunked):
