@@ -15,8 +15,8 @@ from childsafe.cli.context import CliContext
 from childsafe.cli.files import default_workers, run_parallel, walk
 from childsafe.cli.hash import HashJob
 from childsafe.media import DecodeLimits
-from childsafe.scan.hashing import HashOutcome
-from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, VARIANTS, bank_variants
+from childsafe.scan.hashing import BankedSignal, HashOutcome, banked_signals
+from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, VARIANTS
 
 # The bank service (and SQLAlchemy under it) is imported inside the commands that use it, so
 # `childsafe hash` and `--help` start without loading the database layer.
@@ -24,8 +24,6 @@ from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, VARIANTS, bank_var
 bank_app = typer.Typer(
     help="Banks: named hash lists that scans match against.", no_args_is_help=True
 )
-
-Triple = tuple[str, str, str]
 
 
 def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
@@ -100,24 +98,9 @@ class BankFileJob:
     variants: tuple[str, ...]
     min_quality: int
 
-    def __call__(self, path: Path) -> tuple[HashOutcome, list[Triple], list[str]]:
+    def __call__(self, path: Path) -> tuple[HashOutcome, list[BankedSignal], list[str]]:
         outcome = HashJob(self.limits, keep_content=True)(path)
-        triples: list[Triple] = []
-        notes: list[str] = []
-        if outcome.ok:
-            for name, sig in outcome.signals.items():
-                if sig.quality is not None and sig.quality < self.min_quality:
-                    notes.append(f"{name} quality {sig.quality} < {self.min_quality}: not banked")
-                    continue
-                triples.append((name, sig.value, ""))
-            if (
-                self.variants
-                and outcome.content is not None
-                and "pdq" in {t for t, _, _ in triples}
-            ):
-                for vname, sig in bank_variants(outcome.content.image(), self.variants).items():
-                    if sig.quality is None or sig.quality >= self.min_quality:
-                        triples.append(("pdq", sig.value, vname))
+        triples, notes = banked_signals(outcome, self.variants, self.min_quality)
         outcome.content = None
         return outcome, triples, notes
 

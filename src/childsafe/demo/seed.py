@@ -8,8 +8,8 @@ from pathlib import Path
 from childsafe.banks import BankExists, BankService, DuplicateSignal
 from childsafe.demo.images import altered_copies, encode, shapes_image
 from childsafe.plugins import Registry
-from childsafe.scan.hashing import hash_bytes
-from childsafe.signals.variants import DEFAULT_BANK_VARIANTS, bank_variants
+from childsafe.scan.hashing import banked_signals, hash_bytes
+from childsafe.signals.variants import DEFAULT_BANK_VARIANTS
 
 DEMO_BANK = "demo-known"
 KNOWN_SEEDS = (101, 102, 103)
@@ -38,10 +38,7 @@ def seed_demo(service: BankService, registry: Registry, folder: Path) -> list[Pa
     for seed in KNOWN_SEEDS:
         img = shapes_image(seed)
         outcome = hash_bytes(encode(img), registry)
-        assert outcome.content is not None
-        signals = [(n, s.value, "") for n, s in outcome.signals.items()]
-        views = bank_variants(outcome.content.image(), DEFAULT_BANK_VARIANTS)
-        signals += [("pdq", s.value, name) for name, s in views.items()]
+        signals, _ = banked_signals(outcome, DEFAULT_BANK_VARIANTS, min_quality=50)
         with contextlib.suppress(DuplicateSignal):
             service.add_entry(
                 DEMO_BANK, signals, external_id=f"demo-{seed}", labels=["demo"], added_by="demo"

@@ -6,13 +6,14 @@ item is never hashed in two different ways.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from childsafe.media import DecodeLimits, MediaError, iter_frames
 from childsafe.plugins import Registry
 from childsafe.signals import Content, Signal
 from childsafe.signals.pdq import PdqSignal
+from childsafe.signals.variants import bank_variants
 
 
 @dataclass
@@ -92,3 +93,32 @@ def hash_bytes(
     except MediaError as e:
         return HashOutcome(error=e.message, reason=e.reason)
     return outcome
+
+
+#: (signal type, value, variant name) as a bank entry stores it.
+BankedSignal = tuple[str, str, str]
+
+
+def banked_signals(
+    outcome: HashOutcome, variants: Sequence[str], min_quality: int
+) -> tuple[list[BankedSignal], list[str]]:
+    """What banking one hashed picture stores: its signals plus the bank's extra PDQ views.
+
+    PDQ hashes (and views) under ``min_quality`` are left out, because a flat picture's hash
+    matches too loosely; the notes say so. The same rule serves ``bank add`` and the demo.
+    """
+    if not outcome.ok:
+        return [], []
+    triples: list[BankedSignal] = []
+    notes: list[str] = []
+    for name, sig in outcome.signals.items():
+        if sig.quality is not None and sig.quality < min_quality:
+            notes.append(f"{name} quality {sig.quality} < {min_quality}: not banked")
+            continue
+        triples.append((name, sig.value, ""))
+    has_pdq = any(t == "pdq" for t, _, _ in triples)
+    if variants and has_pdq and outcome.content is not None:
+        for vname, sig in bank_variants(outcome.content.image(), variants).items():
+            if sig.quality is None or sig.quality >= min_quality:
+                triples.append(("pdq", sig.value, vname))
+    return triples, notes

@@ -35,6 +35,7 @@ def build_query(outcome: HashOutcome, options: QueryOptions) -> Query:
             outcome.content.image(),
             trim_borders=options.trim_borders,
             dihedral=options.dihedral,
+            original=outcome.signals["pdq"],
         )
         for variant, sig in extra.items():
             if variant and sig.value != outcome.signals["pdq"].value:

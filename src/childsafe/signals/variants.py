@@ -257,8 +257,12 @@ def query_signals(
     trim_borders: bool,
     dihedral: bool,
     pdq: PdqSignal | None = None,
+    original: Signal | None = None,
 ) -> dict[str, Signal]:
     """The PDQ signals a scan looks up for one upload, keyed by variant name.
+
+    ``original``: the upload's own PDQ signal when the caller already has it (the scan
+    pipeline hashed it first), so it is not computed twice.
 
     Always ``""`` (the upload as is). With ``trim_borders`` and uniform borders found, also
     ``"trim"`` (all nested borders off: meets a bank's ``"trim"`` view) and, when it differs,
@@ -274,7 +278,7 @@ def query_signals(
     """
     pdq = pdq or PdqSignal()
     source = np.ascontiguousarray(image.pixels)
-    out: dict[str, Signal] = {ORIGINAL: pdq.hash_image(image)}
+    out: dict[str, Signal] = {ORIGINAL: original or pdq.hash_image(image)}
     views: list[tuple[str, Pixels]] = [("", source)]
     if trim_borders:
         nested = _trimmed(source, nested=True)
