@@ -145,7 +145,7 @@ def test_entry_changes(world: World) -> None:
         {"threshold": 45},
         {"threshold": None},
         {"action": "block"},
-        {"labels": ["csam"]},
+        {"labels": ["B1"]},
         {"match_dihedral": False},
         {"new_name": "renamed"},
     ],
