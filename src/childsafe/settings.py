@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -26,6 +27,39 @@ class Settings(BaseSettings):
     max_file_bytes: int = 100 * 1024 * 1024
     #: Largest decoded image accepted, in pixels (decompression-bomb guard).
     max_pixels: int = 150_000_000
+
+    # -- the HTTP service (``childsafe serve``) ------------------------------------------
+    #: Address to listen on. Loopback by default: exposing the service is a deliberate step.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Worker processes; each holds its own matcher and follows the store on its own.
+    workers: int = 1
+    #: Seconds between polls of the change log; bank changes reach every worker within this
+    #: plus the time to apply them.
+    refresh_interval_s: float = Field(default=1.0, gt=0, le=60)
+    #: Which scans get a scan record: every one, only those that matched, or none (records
+    #: of ``block`` and ``review`` decisions are always written: their actions hang off them).
+    scan_records: Literal["all", "matches", "none"] = "all"
+    #: Send webhooks from the server processes (switch off to run ``childsafe webhooks
+    #: dispatch`` separately).
+    dispatch_webhooks: bool = True
+    #: Require an API key on the HMA-compatible endpoints (``/h``, ``/m``, ``/c``). Turning this
+    #: off is for HMA clients that cannot send a header; do it only on a private network.
+    hma_auth: bool = True
+    #: Serve ``/metrics`` without a key (for scrapers on a private network).
+    metrics_public: bool = False
+
+    # -- fetching URLs to scan (``{"url": ...}``, HMA's ``?url=``) -----------------------
+    #: Only publicly routable addresses are fetched from, unless listed here as CIDRs (an
+    #: internal CDN, say). As an environment variable: JSON, e.g. ``'["10.20.0.0/16"]'``.
+    fetch_allow_networks: list[str] = Field(default_factory=list)
+    #: Ports fetched from; opening a network does not open every port on it. Empty: any.
+    fetch_allowed_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080, 8443])
+    fetch_allowed_schemes: list[str] = Field(default_factory=lambda: ["http", "https"])
+    #: Whole fetch, across redirects, DNS and slow bodies.
+    fetch_timeout_s: float = Field(default=10.0, gt=0)
+    fetch_connect_timeout_s: float = Field(default=3.0, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -6,11 +6,16 @@ the one candidate row by index before comparing hashes in constant time. The tok
 from :mod:`secrets`, which is why a single SHA-256 is enough (see
 :class:`childsafe.store.models.ApiKey`). The ``cs_`` marker makes leaked keys easy to grep for
 and to register with secret scanners.
+
+Creating and revoking a key are written to the audit log (``key.create``, ``key.revoke``) in
+the same transaction, naming the key by name, prefix and scopes: never the secret nor its hash.
+Authenticating is not audited (it changes nothing but ``last_used_at``).
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
 import hashlib
 import hmac
 import re
@@ -21,6 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from childsafe.auth.errors import (
     AmbiguousKey,
@@ -32,6 +38,8 @@ from childsafe.auth.errors import (
     KeyRevoked,
     MissingScope,
 )
+from childsafe.store import audit
+from childsafe.store.changes import lock_change_log
 from childsafe.store.engine import SessionFactory, Store, unit_of_work
 from childsafe.store.models import API_KEY_SCOPES, ApiKey
 from childsafe.store.types import utcnow
@@ -111,18 +119,34 @@ class KeyService:
         sessions: Store | SessionFactory,
         *,
         clock: Callable[[], datetime] = utcnow,
+        actor: str = "system",
     ) -> None:
         """Over an open :class:`Store` or any session factory (tests pass one bound to a
         rolled-back transaction). ``clock`` lets tests move time for ``last_used_at``.
+        ``actor``: who the audit log says created or revoked keys ("cli:<user>", "key:<prefix>").
         """
         self._sessions = sessions.sessions if isinstance(sessions, Store) else sessions
         self._clock = clock
+        self._actor = audit.check_actor(actor)
+
+    @property
+    def actor(self) -> str:
+        return self._actor
+
+    def as_actor(self, actor: str) -> KeyService:
+        """This service recording its changes as ``actor``."""
+        other = copy.copy(self)
+        other._actor = audit.check_actor(actor)
+        return other
 
     def create(self, name: str, scopes: Iterable[str]) -> tuple[KeyInfo, str]:
         """A new key and its secret. The secret exists nowhere else afterwards: show it once."""
         name = _validate_name(name)
         valid = validate_scopes(scopes)
         with unit_of_work(self._sessions, write=True) as s:
+            # The audit log's lock first, before this transaction locks anything else (see
+            # childsafe.store.changes): two key writers then cannot deadlock on each other.
+            lock_change_log(s)
             if s.scalar(select(ApiKey.id).where(ApiKey.name == name, ApiKey.revoked_at.is_(None))):
                 raise KeyExists(name)
             while True:  # a prefix clash is a 1-in-4-billion chance; retry rather than fail
@@ -142,6 +166,7 @@ class KeyService:
                 s.flush()
             except IntegrityError as e:  # another writer took the name in between
                 raise KeyExists(name) from e
+            self._audit(s, "create", row)
             return _info(row), secret
 
     def list(self, *, include_revoked: bool = False) -> builtins.list[KeyInfo]:
@@ -155,6 +180,7 @@ class KeyService:
         """Revoke the live key with this name, or else with this prefix (``cs_`` optional)."""
         prefix = name_or_prefix.removeprefix(f"{KEY_MARKER}_")
         with unit_of_work(self._sessions, write=True) as s:
+            lock_change_log(s)
             live = ApiKey.revoked_at.is_(None)
             rows = s.scalars(select(ApiKey).where(live, ApiKey.name == name_or_prefix)).all()
             if not rows:
@@ -164,7 +190,20 @@ class KeyService:
             if len(rows) > 1:
                 raise AmbiguousKey(name_or_prefix, sorted(r.name for r in rows))
             rows[0].revoked_at = self._clock()
+            s.flush()
+            self._audit(s, "revoke", rows[0])
             return _info(rows[0])
+
+    def _audit(self, s: Session, verb: str, row: ApiKey) -> None:
+        # What identifies the key, and nothing that would help forge it (no secret, no hash).
+        audit.append(
+            s,
+            actor=self._actor,
+            action=f"key.{verb}",
+            subject_type="key",
+            subject_id=row.id,
+            details={"name": row.name, "prefix": row.prefix, "scopes": list(row.scopes)},
+        )
 
     def authenticate(self, secret: str, required_scope: str) -> KeyInfo:
         """The key behind ``secret`` if it is live and has ``required_scope`` (or ``admin``).

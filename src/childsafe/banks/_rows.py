@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from childsafe.banks.errors import BankNotFound, EntryNotFound
+from childsafe.banks.errors import BankExists, BankNotFound, EntryNotFound
 from childsafe.banks.types import BankInfo, EntryInfo, SignalInfo
 from childsafe.store.models import Bank, BankEntry, EntrySignal
 
@@ -19,6 +19,12 @@ def live_bank(session: Session, name: str) -> Bank:
     if bank is None:
         raise BankNotFound(name)
     return bank
+
+
+def ensure_name_free(session: Session, name: str) -> None:
+    taken = session.scalar(select(Bank.id).where(Bank.name == name, Bank.deleted_at.is_(None)))
+    if taken is not None:
+        raise BankExists(name)
 
 
 def entry_row(session: Session, entry_id: int) -> BankEntry:

@@ -16,7 +16,8 @@ phases inside the caller's transaction:
 
 The change log keeps its contract: one ``entry``/``create`` row per new entry, in entry order,
 so an index following ``changes_since`` learns of every new signal exactly as it would have
-had the entries been added one at a time.
+had the entries been added one at a time. The audit log, read by people, gets one
+``bank.import`` event with the counts instead.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from childsafe.banks import formats, validation
+from childsafe.banks import _audit, formats, validation
 from childsafe.banks._rows import live_bank
 from childsafe.banks.formats import ImportFormat, Parsed
 from childsafe.banks.types import ImportReport, InvalidLine
@@ -67,6 +68,7 @@ def import_lines(
     added_by: str | None,
     strict: bool,
     batch_size: int,
+    actor: str,
 ) -> ImportReport:
     """:meth:`BankService.import_signals`, in the transaction ``write()`` opens."""
     common = validation.entry_labels(labels)
@@ -91,6 +93,16 @@ def import_lines(
             report.lines_read = counted.n
             if report.rolled_back:
                 raise _StrictRollback
+            _audit.bank_imported(
+                s,
+                actor,
+                b,
+                report,
+                format=format,
+                signal_type=signal_type,
+                source=source,
+                strict=strict,
+            )
     except _StrictRollback:
         pass
     return report

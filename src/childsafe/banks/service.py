@@ -1,12 +1,14 @@
 """The bank service: the one way banks and their entries are created, changed and read.
 
 Every mutation appends to the change log in the same transaction, so an index that follows the
-log can never disagree with the tables for longer than one poll. Methods take and return plain
-values (names, ids, frozen dataclasses); sessions never leak out.
+log can never disagree with the tables for longer than one poll, and to the audit log, so no
+change happens without a record of who made it (see :mod:`childsafe.banks._audit`). Methods take
+and return plain values (names, ids, frozen dataclasses); sessions never leak out.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -14,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from childsafe.banks import _rows, feed, importer, validation
-from childsafe.banks.errors import BankExists, DuplicateSignal, InvalidEntry
+from childsafe.banks import _audit, _rows, entries, feed, importer, validation
+from childsafe.banks.errors import BankExists
 from childsafe.banks.formats import ImportFormat
 from childsafe.banks.types import (
     BankInfo,
@@ -29,9 +31,9 @@ from childsafe.banks.types import (
 from childsafe.banks.validation import SignalsArg
 from childsafe.plugins import Registry
 from childsafe.signals.base import SignalType
-from childsafe.store import changes
+from childsafe.store import audit, changes
 from childsafe.store.engine import SessionFactory, Store, unit_of_work
-from childsafe.store.models import Bank, BankEntry, EntrySignal
+from childsafe.store.models import Bank
 from childsafe.store.types import utcnow
 
 
@@ -50,16 +52,29 @@ class BankService:
         registry: Registry | Mapping[str, SignalType],
         *,
         variant_names: Collection[str] | None = None,
+        actor: str = "system",
     ) -> None:
         """Over an open :class:`Store` or any session factory (tests pass one bound to a
         connection whose transaction they roll back). ``variant_names``: the variants the
-        scan pipeline can compute; None accepts any well-formed name.
+        scan pipeline can compute; None accepts any well-formed name. ``actor``: who the audit
+        log says made the changes ("key:<prefix>", "cli:<user>", "system:<part>").
         """
         self._sessions = sessions.sessions if isinstance(sessions, Store) else sessions
         self._types: Mapping[str, SignalType] = (
             registry.signal_types if isinstance(registry, Registry) else registry
         )
         self._variant_names = variant_names
+        self._actor = audit.check_actor(actor)
+
+    @property
+    def actor(self) -> str:
+        return self._actor
+
+    def as_actor(self, actor: str) -> BankService:
+        """This service (same database and settings) recording its changes as ``actor``."""
+        other = copy.copy(self)
+        other._actor = audit.check_actor(actor)
+        return other
 
     # -- transactions ---------------------------------------------------------------------
 
@@ -101,13 +116,14 @@ class BankService:
             variants=validation.variants(variants, self._variant_names),
         )
         with self._write() as s:
-            self._ensure_name_free(s, name)
+            _rows.ensure_name_free(s, name)
             s.add(bank)
             try:
                 s.flush()
             except IntegrityError as e:  # a writer on another engine got there first
                 raise BankExists(name) from e
             changes.record_change(s, "bank", "create", bank.id, bank.id)
+            _audit.bank_created(s, self._actor, bank)
             return _rows.bank_info(bank, (0, 0))
 
     def get_bank(self, name: str) -> BankInfo:
@@ -141,33 +157,28 @@ class BankService:
         variants: Iterable[str] | _Unset = UNSET,
     ) -> BankInfo:
         """Change the given fields; omitted ones stay. Enabling/disabling is its own change op."""
-        values: dict[str, Any] = {}
-        if not isinstance(new_name, _Unset):
-            values["name"] = validation.bank_name(new_name)
-        if not isinstance(description, _Unset):
-            values["description"] = description
-        if not isinstance(action, _Unset):
-            values["action"] = validation.action(action)
-        if not isinstance(threshold, _Unset):
-            values["threshold"] = validation.threshold(threshold)
-        if not isinstance(enabled, _Unset):
-            values["enabled"] = bool(enabled)
-        if not isinstance(source, _Unset):
-            values["source"] = validation.bank_source(source)
-        if not isinstance(labels, _Unset):
-            values["labels"] = validation.labels(labels)
-        if not isinstance(match_dihedral, _Unset):
-            values["match_dihedral"] = bool(match_dihedral)
-        if not isinstance(trim_borders, _Unset):
-            values["trim_borders"] = bool(trim_borders)
-        if not isinstance(variants, _Unset):
-            values["variants"] = validation.variants(variants, self._variant_names)
+        given: dict[str, Any] = {
+            "name": new_name,
+            "description": description,
+            "action": action,
+            "threshold": threshold,
+            "enabled": enabled,
+            "source": source,
+            "labels": labels,
+            "match_dihedral": match_dihedral,
+            "trim_borders": trim_borders,
+            "variants": variants,
+        }
+        values = validation.bank_settings(
+            {k: v for k, v in given.items() if not isinstance(v, _Unset)}, self._variant_names
+        )
         with self._write() as s:
             bank = _rows.live_bank(s, name)
             changed = {k: v for k, v in values.items() if getattr(bank, k) != v}
             if "name" in changed:
-                self._ensure_name_free(s, changed["name"])
+                _rows.ensure_name_free(s, changed["name"])
             if changed:
+                old_name, before = bank.name, _audit.bank_settings(bank, changed)
                 for k, v in changed.items():
                     setattr(bank, k, v)
                 try:
@@ -178,6 +189,7 @@ class BankService:
                 if set(changed) == {"enabled"}:
                     op = "enable" if bank.enabled else "disable"
                 changes.record_change(s, "bank", op, bank.id, bank.id)
+                _audit.bank_updated(s, self._actor, op, bank, old_name, before)
             counts = _rows.entry_counts(s, [bank.id]).get(bank.id, (0, 0))
             return _rows.bank_info(bank, counts)
 
@@ -188,13 +200,8 @@ class BankService:
             bank.deleted_at = utcnow()
             s.flush()
             changes.record_change(s, "bank", "delete", bank.id, bank.id)
+            _audit.bank_deleted(s, self._actor, bank)
             return _rows.bank_info(bank)
-
-    @staticmethod
-    def _ensure_name_free(s: Session, name: str) -> None:
-        taken = s.scalar(select(Bank.id).where(Bank.name == name, Bank.deleted_at.is_(None)))
-        if taken is not None:
-            raise BankExists(name)
 
     # -- entries --------------------------------------------------------------------------
 
@@ -213,42 +220,21 @@ class BankService:
         Raises :class:`DuplicateSignal` if the bank already holds any of the signals in an entry
         that is not deleted (a disabled one included, so a false positive stays out).
         """
-        triples = validation.entry_signals(self._types, signals)
-        entry_labels = validation.entry_labels(labels)
-        external_id = validation.optional_text(
-            external_id, validation.EXTERNAL_ID_MAX, "external_id"
+        new = entries.NewEntry.of(
+            self._types,
+            signals,
+            labels=labels,
+            external_id=external_id,
+            added_by=added_by,
+            source=source,
         )
-        added_by = validation.optional_text(added_by, validation.ADDED_BY_MAX, "added_by")
-        source = validation.optional_text(source, validation.ENTRY_SOURCE_MAX, "source") or ""
         with self._write() as s:
-            b = _rows.live_bank(s, bank)
-            for t, v, variant in triples:
-                found = _rows.existing_signals(s, b.id, t, [v])
-                if (v, variant) in found:
-                    raise DuplicateSignal(b.name, t, v, found[(v, variant)])
-            entry = BankEntry(
-                bank_id=b.id,
-                external_id=external_id,
-                labels=entry_labels,
-                source=source,
-                added_by=added_by,
-            )
-            s.add(entry)
-            s.flush()
-            sigs = [
-                EntrySignal(entry_id=entry.id, signal_type=t, value=v, variant=variant)
-                for t, v, variant in triples
-            ]
-            s.add_all(sigs)
-            s.flush()
-            changes.record_change(s, "entry", "create", entry.id, b.id)
-            return _rows.entry_info(entry, b.name, sigs)
+            return entries.add(s, self._actor, bank, new)
 
     def get_entry(self, entry_id: int) -> EntryInfo:
         """Any entry, tombstoned ones included (their timestamps say so)."""
         with self._read() as s:
-            e = _rows.entry_row(s, entry_id)
-            return _rows.entry_info(e, e.bank.name, e.signals)
+            return entries.get(s, entry_id)
 
     def list_entries(
         self,
@@ -261,19 +247,14 @@ class BankService:
     ) -> list[EntryInfo]:
         """One page of a bank's entries in id order; pass the last id back as ``after_id``."""
         with self._read() as s:
-            b = _rows.live_bank(s, bank)
-            q = (
-                select(BankEntry)
-                .where(BankEntry.bank_id == b.id, BankEntry.id > after_id)
-                .options(selectinload(BankEntry.signals))
-                .order_by(BankEntry.id)
-                .limit(limit)
+            return entries.page(
+                s,
+                bank,
+                include_disabled=include_disabled,
+                include_deleted=include_deleted,
+                after_id=after_id,
+                limit=limit,
             )
-            if not include_disabled:
-                q = q.where(BankEntry.disabled_at.is_(None))
-            if not include_deleted:
-                q = q.where(BankEntry.deleted_at.is_(None))
-            return [_rows.entry_info(e, b.name, e.signals) for e in s.scalars(q)]
 
     def disable_entry(self, entry_id: int) -> EntryInfo:
         """Stop an entry matching but keep it, so re-imports do not bring it back."""
@@ -288,21 +269,7 @@ class BankService:
 
     def _set_entry_state(self, entry_id: int, op: str) -> EntryInfo:
         with self._write() as s:
-            e = _rows.entry_row(s, entry_id)
-            if e.deleted_at is not None and op != "delete":
-                raise InvalidEntry(f"entry {entry_id} is deleted and cannot be {op}d")
-            now = utcnow()
-            before = (e.disabled_at, e.deleted_at)
-            if op == "disable" and e.disabled_at is None:
-                e.disabled_at = now
-            elif op == "enable":
-                e.disabled_at = None
-            elif op == "delete" and e.deleted_at is None:
-                e.deleted_at = now
-            if (e.disabled_at, e.deleted_at) != before:  # repeating an op changes nothing
-                s.flush()
-                changes.record_change(s, "entry", op, e.id, e.bank_id)
-            return _rows.entry_info(e, e.bank.name, e.signals)
+            return entries.set_state(s, self._actor, entry_id, op)
 
     # -- import / export ------------------------------------------------------------------
 
@@ -326,6 +293,7 @@ class BankService:
         refusing a million good hashes for one bad one helps no one. ``strict=True`` makes it
         all-or-nothing instead. Either way the import is one transaction, so a crash part way
         leaves the bank as it was, and re-running skips what is already there (duplicates).
+        The audit log gets one ``bank.import`` event with the counts, not one per line.
         """
         return importer.import_lines(
             self._write,
@@ -339,6 +307,7 @@ class BankService:
             added_by=added_by,
             strict=strict,
             batch_size=batch_size,
+            actor=self._actor,
         )
 
     def export_bank(self, bank: str, *, include_disabled: bool = False) -> Iterator[ExportRow]:

@@ -8,8 +8,8 @@ given but must be short, printable tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
-from typing import TypeAlias
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, TypeAlias
 
 from childsafe.banks.errors import (
     InvalidBankName,
@@ -97,6 +97,25 @@ def variants(values: Iterable[str], known: Collection[str] | None) -> list[str]:
         if v not in out:
             out.append(v)
     return out
+
+
+def bank_settings(
+    given: Mapping[str, Any], known_variants: Collection[str] | None
+) -> dict[str, Any]:
+    """The given bank settings (any of a bank's columns, by name), checked and normalised."""
+    checks: dict[str, Callable[[Any], Any]] = {
+        "name": bank_name,
+        "description": lambda v: v,
+        "action": action,
+        "threshold": threshold,
+        "enabled": bool,
+        "source": bank_source,
+        "labels": labels,
+        "match_dihedral": bool,
+        "trim_borders": bool,
+        "variants": lambda v: variants(v, known_variants),
+    }
+    return {k: checks[k](v) for k, v in given.items()}
 
 
 def optional_text(value: str | None, max_len: int, what: str) -> str | None:

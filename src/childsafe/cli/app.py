@@ -7,12 +7,15 @@ from typing import Annotated
 
 import typer
 
+from childsafe.cli.audit import audit_app
 from childsafe.cli.bank import bank_app
 from childsafe.cli.context import CliContext
 from childsafe.cli.demo import demo_command
 from childsafe.cli.hash import hash_command
 from childsafe.cli.keys import keys_app
 from childsafe.cli.scan import scan_command
+from childsafe.cli.serve import serve_command
+from childsafe.cli.webhooks import webhooks_app
 
 app = typer.Typer(
     name="childsafe",
@@ -56,7 +59,10 @@ app.command("hash")(hash_command)
 app.command("scan")(scan_command)
 app.add_typer(bank_app, name="bank")
 app.add_typer(keys_app, name="keys")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(audit_app, name="audit")
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 
 
 def main() -> None:

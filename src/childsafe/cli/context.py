@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
     from childsafe.auth import KeyService
     from childsafe.banks import BankService
     from childsafe.store import Store
+
+
+def cli_actor() -> str:
+    """Who the audit log says made a change from the command line: ``cli:<os user>``."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (some containers): still a valid actor
+        user = ""
+    return f"cli:{user or 'unknown'}"[:128]
 
 
 @dataclass
@@ -63,10 +73,10 @@ class CliContext:
     def banks(self) -> BankService:
         from childsafe.banks import BankService
 
-        return BankService(self.store, self.registry)
+        return BankService(self.store, self.registry, actor=cli_actor())
 
     @cached_property
     def keys(self) -> KeyService:
         from childsafe.auth import KeyService
 
-        return KeyService(self.store)
+        return KeyService(self.store, actor=cli_actor())

@@ -46,9 +46,8 @@ class Match:
             "signal_type": self.signal_type,
             "distance": self.distance,
             "action": self.action,
+            "labels": list(self.labels),
         }
-        if self.labels:
-            out["labels"] = list(self.labels)
         if self.query_variant:
             out["query_variant"] = self.query_variant
         if self.banked_variant:

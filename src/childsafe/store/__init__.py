@@ -10,19 +10,36 @@ from childsafe.store.engine import (
     open_store,
     unit_of_work,
 )
-from childsafe.store.models import ApiKey, Bank, BankEntry, Base, Change, EntrySignal
+from childsafe.store.models import (
+    ApiKey,
+    AuditEvent,
+    Bank,
+    BankEntry,
+    Base,
+    Case,
+    Change,
+    EntrySignal,
+    OutboxMessage,
+    ScanRecord,
+    Webhook,
+)
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "Bank",
     "BankEntry",
     "Base",
+    "Case",
     "Change",
     "ChangeRow",
     "EntrySignal",
+    "OutboxMessage",
+    "ScanRecord",
     "SessionFactory",
     "Store",
     "StoreError",
+    "Webhook",
     "changes_since",
     "create_engine_for",
     "last_seq",

@@ -1,5 +1,4 @@
-"""The tables: banks of hashes, the items banked in them, their signals, the change log, and
-the API keys the HTTP service accepts.
+"""Banks of hashes, the items banked in them, their signals, and the change log.
 
 Entries and banks are never removed by ordinary operations: disabling or deleting sets a
 timestamp (a tombstone), so exchanges can publish removals and audits can see what was there.
@@ -17,39 +16,19 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from childsafe.store.models.base import Base, one_of
 from childsafe.store.types import BigId, Json, UtcDateTime, utcnow
-
-#: Deterministic constraint names, identical on both backends, so later migrations can name
-#: the constraint they alter instead of guessing what the database generated.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 BANK_ACTIONS = ("block", "review", "allow")
 CHANGE_OPS = ("create", "update", "enable", "disable", "delete")
 CHANGE_ENTITIES = ("bank", "entry")
-#: What an API key may do; ``admin`` implies every other scope.
-API_KEY_SCOPES = ("scan", "curate", "review", "admin")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Bank(Base):
@@ -57,7 +36,7 @@ class Bank(Base):
 
     __tablename__ = "banks"
     __table_args__ = (
-        CheckConstraint(_in("action", BANK_ACTIONS), name="action"),
+        CheckConstraint(one_of("action", BANK_ACTIONS), name="action"),
         CheckConstraint("threshold IS NULL OR threshold >= 0", name="threshold"),
         # A deleted bank keeps its row, but its name is free to be used again.
         Index(
@@ -149,8 +128,8 @@ class Change(Base):
 
     __tablename__ = "changes"
     __table_args__ = (
-        CheckConstraint(_in("entity", CHANGE_ENTITIES), name="entity"),
-        CheckConstraint(_in("op", CHANGE_OPS), name="op"),
+        CheckConstraint(one_of("entity", CHANGE_ENTITIES), name="entity"),
+        CheckConstraint(one_of("op", CHANGE_OPS), name="op"),
         {"sqlite_autoincrement": True},
     )
 
@@ -161,40 +140,3 @@ class Change(Base):
     bank_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
-class ApiKey(Base):
-    """A key for the HTTP service. Only a SHA-256 of the secret is stored, never the secret.
-
-    A fast, unsalted hash is right here, unlike for passwords: the secrets are 32 random bytes
-    from :mod:`secrets`, so there is nothing to guess and no dictionary to precompute, and a slow
-    hash (bcrypt, argon2) would only add latency to every request. Revoking sets a timestamp
-    rather than deleting, so an audit can still tell which key made a request; the name of a
-    revoked key is free to be used again.
-    """
-
-    __tablename__ = "api_keys"
-    __table_args__ = (
-        UniqueConstraint("key_hash"),
-        Index(None, "prefix"),
-        Index(
-            "uq_api_keys_name_live",
-            "name",
-            unique=True,
-            sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: Label chosen by the operator, e.g. the service or person holding the key.
-    name: Mapped[str] = mapped_column(String(64))
-    #: The key's public id, part of the secret, shown in listings and logs to tell keys apart.
-    prefix: Mapped[str] = mapped_column(String(16))
-    #: Hex SHA-256 of the whole secret.
-    key_hash: Mapped[str] = mapped_column(String(64))
-    scopes: Mapped[list[str]] = mapped_column(Json, default=list)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    #: Updated at most once a minute, so authenticating rarely needs a write.
-    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

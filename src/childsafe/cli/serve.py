@@ -1,0 +1,128 @@
+"""``childsafe serve``: the HTTP scanning service, optionally seeded with the demo bank.
+
+Workers are separate processes started by uvicorn, each with its own matcher following the
+store; they read their settings from the environment, so options given here are passed on as
+``CHILDSAFE_*`` variables. The access log is off by default: request lines carry query strings
+(hashes, URLs of uploads) that an operator may not want in logs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from childsafe.cli.context import CliContext
+
+DEMO_KEY_NAME = "demo"
+DEMO_KEY_FILE = "demo-api-key"
+
+
+def _demo_key(cli: CliContext) -> str:
+    """The demo key's secret, created once and kept in the data directory (0600).
+
+    Only the demo does this; real keys are shown once and never stored.
+    """
+    path = cli.settings.home / DEMO_KEY_FILE
+    if path.exists():
+        secret = path.read_text().strip()
+        try:
+            cli.keys.authenticate(secret, "scan")
+            return secret
+        except Exception:  # revoked or from another database: make a new one
+            path.unlink()
+    from childsafe.auth import KeyExists
+
+    try:
+        _, secret = cli.keys.create(DEMO_KEY_NAME, ["scan"])
+    except KeyExists:
+        cli.keys.revoke(DEMO_KEY_NAME)
+        _, secret = cli.keys.create(DEMO_KEY_NAME, ["scan"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return secret
+
+
+def _seed_demo(cli: CliContext, base_url: str) -> None:
+    from childsafe.demo.seed import seed_demo
+
+    cli.prepare_hashing()
+    folder = cli.settings.home / "demo-uploads"
+    with cli.err.status("creating the demo bank and sample uploads…"):
+        uploads = seed_demo(cli.banks, cli.registry, folder)
+    secret = _demo_key(cli)
+    sample = next((p for p in uploads if "-crop" in p.name), uploads[0])
+    cli.err.print(
+        "\n[bold]Demo ready.[/bold] A bank of generated pictures; altered copies are in "
+        f"{escape(str(folder))}.\nTry (a demo key with the scan scope is in "
+        f"{escape(str(cli.settings.home / DEMO_KEY_FILE))}):\n"
+    )
+    # Plain print: the command must stay copyable, without wrapping or markup.
+    print(
+        f'  curl -s -H "Authorization: Bearer {secret}" -F file=@{sample} {base_url}/v1/scan\n',
+        flush=True,
+    )
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1: local only).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default 1); each holds its own matcher."),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="Seed a demo bank of generated pictures and a demo key, and print a request.",
+        ),
+    ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request line.")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the HTTP scanning service (REST API, HMA-compatible endpoints, metrics)."""
+    import uvicorn
+
+    cli: CliContext = ctx.obj
+    settings = cli.settings
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    if workers < 1:
+        cli.err.print("[red]error:[/red] --workers must be at least 1")
+        raise typer.Exit(2)
+    base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    cli.store  # noqa: B018  -- create or upgrade the database once, before any worker starts
+    if demo:
+        _seed_demo(cli, base_url)
+    else:
+        cli.prepare_hashing()
+    cli.store.close()
+    # Workers build their settings from the environment: pass on what was chosen here.
+    os.environ["CHILDSAFE_HOME"] = str(Path(settings.home).resolve())
+    cli.err.print(
+        f"childsafe listening on [bold]{base_url}[/bold] ({workers} worker"
+        f"{'s' if workers > 1 else ''}); API docs at {base_url}/docs"
+    )
+    uvicorn.run(
+        "childsafe.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level=log_level,
+        server_header=False,
+    )
