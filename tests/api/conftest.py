@@ -60,12 +60,10 @@ def make_api(
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> Api:
+        fields: dict[str, Any] = {"refresh_interval_s": 0.05, "dispatch_webhooks": False}
+        fields.update(overrides)
         settings = Settings(
-            home=tmp_path / f"home{len(clients)}",
-            database_url=make_database(),
-            refresh_interval_s=0.05,
-            dispatch_webhooks=False,
-            **overrides,
+            home=tmp_path / f"home{len(clients)}", database_url=make_database(), **fields
         )
         app = create_app(settings, services_factory=lambda s: Services.build(s, registry=registry))
         client = TestClient(app)

@@ -168,3 +168,32 @@ def test_record_mode_matches_skips_clean_scans(make_api) -> None:  # type: ignor
     assert api.scan(jpeg(12), h).json()["scan_id"] is None
     api.bank("known", [jpeg(13)])
     assert isinstance(api.scan(jpeg(13), h).json()["scan_id"], int)
+
+
+def test_a_running_server_delivers_signed_webhooks_for_block_and_review(make_api) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from childsafe.actions import WebhookService
+    from tests.actions.receiver import running_receiver
+
+    api = make_api(dispatch_webhooks=True)
+    with running_receiver() as receiver:
+        _, secret = WebhookService(api.services.store).create("platform", receiver.url)
+        receiver.secret = secret
+        api.bank("known", [jpeg(14)])
+        api.bank("suspect", [jpeg(15)], action="review")
+        h = api.key("scan")
+        blocked = api.scan(jpeg(14), h, content_id="b1").json()
+        reviewed = api.scan(jpeg(15), h, content_id="r1").json()
+        api.scan(jpeg(16), h)  # allowed: no webhook
+        deadline = time.monotonic() + 10
+        while len(receiver.hits) < 3:
+            assert time.monotonic() < deadline, [h.event for h in receiver.hits]
+            time.sleep(0.05)
+        time.sleep(0.2)
+    by_event = {hit.event: hit for hit in receiver.hits}
+    assert sorted(by_event) == ["case.opened", "scan.block", "scan.review"]
+    assert all(hit.verified for hit in receiver.hits)
+    assert by_event["scan.block"].json()["data"]["scan_id"] == blocked["scan_id"]
+    assert by_event["scan.review"].json()["data"]["content_id"] == "r1"
+    assert by_event["case.opened"].json()["data"]["scan_id"] == reviewed["scan_id"]

@@ -26,7 +26,7 @@ Scan uploads against hash banks of known abuse material, before anyone sees them
 Every endpoint except `/healthz`, `/status` and `/status/live` needs
 `Authorization: Bearer <key>`; create keys with `childsafe keys create NAME --scope scan`.
 The `/h`, `/m` and `/c` endpoints answer as Hasher-Matcher-Actioner 2.0 does, so HMA clients
-work unchanged (see docs/api.md for the differences kept on purpose).
+work unchanged (see docs/hma.md for the differences kept on purpose).
 """
 
 

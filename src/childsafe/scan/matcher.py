@@ -75,6 +75,14 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._owners)
 
+    def sizes(self) -> dict[str, int]:
+        """Signals held per signal type (seals staged signals first; call under the lock)."""
+        self.seal()
+        sizes = {name: len(index) for name, index in self._hamming.items()}
+        for name, exact in self._exact.items():
+            sizes[name] = sizes.get(name, 0) + len(exact)
+        return sizes
+
     def load(self, rows: Iterable[SignalRow], chunk: int = 200_000) -> None:
         """Add banked signals from row objects (the bulk path is :meth:`add_tuples`)."""
         buf: dict[str, list[SignalTuple]] = {}

@@ -18,7 +18,7 @@ router = APIRouter(tags=["status"])
 STALE_INTERVALS = 10
 
 
-def _fresh(services: Services) -> bool:
+def matcher_fresh(services: Services) -> bool:
     max_age = max(5.0, STALE_INTERVALS * services.settings.refresh_interval_s)
     return services.live.status().fresh(max_age)
 
@@ -27,7 +27,7 @@ def _fresh(services: Services) -> bool:
 def healthz(request: Request) -> JSONResponse:
     """200 while the matcher follows the store; 503 when it has lost touch with it."""
     services: Services = request.app.state.services
-    ok = _fresh(services)
+    ok = matcher_fresh(services)
     return JSONResponse({"status": "ok" if ok else "stale"}, status_code=200 if ok else 503)
 
 
@@ -38,7 +38,7 @@ def status(request: Request, _: Any = Depends(require("scan"))) -> dict[str, Any
     return {
         "version": __version__,
         "pid": os.getpid(),
-        "healthy": _fresh(services),
+        "healthy": matcher_fresh(services),
         "matcher": {
             "signals": st.signals,
             "change_seq": st.seq,

@@ -201,9 +201,4 @@ def _sizes(services: Services) -> dict[str, int]:
     """Signals per type in the matcher (read under its lock, between refresh batches)."""
     scanner = services.live.scanner
     with scanner.lock:
-        m = scanner.matcher
-        m.seal()
-        sizes = {name: len(index) for name, index in m._hamming.items()}
-        for name, exact in m._exact.items():
-            sizes[name] = sizes.get(name, 0) + len(exact)
-    return sizes
+        return scanner.matcher.sizes()

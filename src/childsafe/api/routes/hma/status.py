@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from childsafe.api.routes.hma.common import HmaRoute, services_of
-from childsafe.api.routes.status import _fresh
+from childsafe.api.routes.status import matcher_fresh
 
 router = APIRouter(route_class=HmaRoute)
 
@@ -25,7 +25,7 @@ def status(request: Request) -> PlainTextResponse:
     services = services_of(request)
     if services.live.status().since_refresh_s is None:
         return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
-    if not _fresh(services):
+    if not matcher_fresh(services):
         return PlainTextResponse("INDEX-STALE", status_code=503)
     return PlainTextResponse(ALIVE)
 
