@@ -68,9 +68,12 @@ class Services:
         from childsafe.actions import Dispatcher
         from childsafe.fetch import Fetcher
 
+        from childsafe.scan.warmup import warm_up
+
         owns = store is None
         store = store or open_store(settings)
         registry = registry or load_registry()
+        warm_up(registry)  # load the compiled kernels now, not in the first upload's latency
         banks = BankService(store, registry)
         keys = KeyService(store)
         live = LiveScanner.load(banks, registry, cache_dir=settings.home / "cache")

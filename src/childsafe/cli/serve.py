@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from childsafe.cli.context import CliContext
 
@@ -49,7 +48,7 @@ def _demo_key(cli: CliContext) -> str:
     return secret
 
 
-def _seed_demo(cli: CliContext, base_url: str) -> None:
+def _seed_demo(cli: CliContext, base_url: str) -> str:
     from childsafe.demo.seed import seed_demo
 
     cli.prepare_hashing()
@@ -58,16 +57,27 @@ def _seed_demo(cli: CliContext, base_url: str) -> None:
         uploads = seed_demo(cli.banks, cli.registry, folder)
     secret = _demo_key(cli)
     sample = next((p for p in uploads if "-crop" in p.name), uploads[0])
-    cli.err.print(
-        "\n[bold]Demo ready.[/bold] A bank of generated pictures; altered copies are in "
-        f"{escape(str(folder))}.\nTry (a demo key with the scan scope is in "
-        f"{escape(str(cli.settings.home / DEMO_KEY_FILE))}):\n"
+    return (
+        f"\nDemo ready: a bank of generated pictures; altered copies are in {folder}.\n"
+        f"Try (a demo key with the scan scope is in {cli.settings.home / DEMO_KEY_FILE}):\n\n"
+        f'  curl -s -H "Authorization: Bearer {secret}" -F file=@{sample} {base_url}/v1/scan\n'
     )
-    # Plain print: the command must stay copyable, without wrapping or markup.
-    print(
-        f'  curl -s -H "Authorization: Bearer {secret}" -F file=@{sample} {base_url}/v1/scan\n',
-        flush=True,
-    )
+
+
+def _warm_matcher_cache(cli: CliContext) -> None:
+    """Build the matcher once here and save it, so every worker opens it instead of each
+    reading every bank from the database (seconds per million hashes) at the same time."""
+    from childsafe.scan.service import Scanner
+
+    with cli.err.status("loading the banks into the matcher…") as status:
+        scanner = Scanner.load(
+            cli.banks,
+            cli.registry,
+            on_progress=lambda n: status.update(f"loading the banks into the matcher… {n:,}"),
+            cache_dir=cli.settings.home / "cache",
+        )
+    n = len(scanner.banks)
+    cli.err.print(f"matcher ready: {len(scanner.matcher):,} signals in {n} bank{'s' * (n != 1)}")
 
 
 def serve_command(
@@ -97,21 +107,23 @@ def serve_command(
 
     cli: CliContext = ctx.obj
     settings = cli.settings
-    host = host or settings.host
-    port = port or settings.port
-    workers = workers or settings.workers
+    host = host if host is not None else settings.host
+    port = port if port is not None else settings.port
+    workers = workers if workers is not None else settings.workers
     if workers < 1:
         cli.err.print("[red]error:[/red] --workers must be at least 1")
         raise typer.Exit(2)
     base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     cli.store  # noqa: B018  -- create or upgrade the database once, before any worker starts
-    if demo:
-        _seed_demo(cli, base_url)
-    else:
-        cli.prepare_hashing()
+    demo_text = _seed_demo(cli, base_url) if demo else ""
+    cli.prepare_hashing()
+    _warm_matcher_cache(cli)
     cli.store.close()
     # Workers build their settings from the environment: pass on what was chosen here.
     os.environ["CHILDSAFE_HOME"] = str(Path(settings.home).resolve())
+    if demo_text:
+        # Plain print to stdout: the command must stay copyable, without wrapping or markup.
+        print(demo_text, flush=True)
     cli.err.print(
         f"childsafe listening on [bold]{base_url}[/bold] ({workers} worker"
         f"{'s' if workers > 1 else ''}); API docs at {base_url}/docs"
