@@ -197,3 +197,45 @@ def test_a_running_server_delivers_signed_webhooks_for_block_and_review(make_api
     assert by_event["scan.block"].json()["data"]["scan_id"] == blocked["scan_id"]
     assert by_event["scan.review"].json()["data"]["content_id"] == "r1"
     assert by_event["case.opened"].json()["data"]["scan_id"] == reviewed["scan_id"]
+
+
+def test_scan_by_url_fetches_allowed_hosts_and_refuses_private_ones(make_api) -> None:  # type: ignore[no-untyped-def]
+    from tests.api.test_hma_support import LOCAL_FETCH, image_server
+
+    guarded = make_api(fetch_allowed_ports=[])  # the default policy for addresses: public only
+    opened = make_api(**LOCAL_FETCH)  # an operator allowlisted the local network
+    known = jpeg(17)
+    opened.bank("known", [known])
+    with image_server() as server:
+        url = server.put("upload.jpg", known)
+        r = guarded.client.post("/v1/scan", json={"url": url}, headers=guarded.key("scan"))
+        assert r.status_code == 422
+        err = r.json()["error"]
+        assert err["code"] == "fetch_failed" and err["reason"] == "address_not_allowed"
+        assert "loopback" in err["message"]
+
+        h = opened.key("scan")
+        r = opened.client.post("/v1/scan", json={"url": url, "content_id": "u1"}, headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["decision"] == "block"
+        r = opened.client.post("/v1/scan", json={"url": server.base + "/gone.jpg"}, headers=h)
+        assert r.status_code == 502 and r.json()["error"]["reason"] == "http_status"
+    with unit_of_work(opened.services.store.sessions, write=False) as s:
+        assert s.scalars(select(ScanRecord.source)).all() == ["url"]
+
+
+def test_a_failed_record_write_is_a_500_with_the_error_shape(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The answer waits for its record: no decision is acknowledged that is not stored."""
+    from childsafe.scan import records
+
+    def broken(*_: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(records, "write_scan", broken)
+    from fastapi.testclient import TestClient
+
+    client = TestClient(api.client.app, raise_server_exceptions=False)  # same running app
+    r = client.post("/v1/scan", files={"file": jpeg(18)}, headers=api.key("scan"))
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert "disk full" not in r.text

@@ -8,6 +8,7 @@ carry content or secrets; they are what the domain error says, which is written 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from childsafe.auth import AuthError, InvalidKey, KeyRevoked, MissingScope
 from childsafe.banks import BankError, BankExists, DuplicateSignal
 from childsafe.banks.errors import EntryNotFound
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -95,6 +98,14 @@ def install(app: FastAPI) -> None:
         ]
         return JSONResponse(
             error_body("invalid_request", "; ".join(problems) or "invalid request"), 422
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, e: Exception) -> JSONResponse:
+        # The message may quote internals; the class name goes to the log, nothing to the client.
+        log.error("unhandled %s in a request", type(e).__name__)
+        return JSONResponse(
+            error_body("internal_error", "internal error; the request was not completed"), 500
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -67,7 +67,6 @@ class Services:
     ) -> Services:
         from childsafe.actions import Dispatcher
         from childsafe.fetch import Fetcher
-
         from childsafe.scan.warmup import warm_up
 
         owns = store is None
