@@ -1,0 +1,217 @@
+"""Each warning-sign detector fires on its phrasings, evasive spellings included, and stays
+quiet on the innocent look-alikes that the message itself gives away."""
+
+from __future__ import annotations
+
+import pytest
+
+from childsafe.grooming import Category, Hit, LexicalDetector
+from childsafe.grooming.detectors import RULES
+from childsafe.grooming.lexicon import CLASSES
+from childsafe.grooming.patterns import Compiler
+
+C = Category
+
+
+@pytest.fixture(scope="module")
+def detector() -> LexicalDetector:
+    return LexicalDetector()
+
+
+def categories(detector: LexicalDetector, text: str) -> set[Category]:
+    return {hit.category for hit in detector.detect(text)}
+
+
+POSITIVE: list[tuple[Category, str]] = [
+    (C.AGE_PROBING, "how old are you?"),
+    (C.AGE_PROBING, "h0w 0ld r u"),
+    (C.AGE_PROBING, "whats ur age"),
+    (C.AGE_PROBING, "a/s/l"),
+    (C.AGE_PROBING, "what grade are you in"),
+    (C.AGE_PROBING, "are you in middle school?"),
+    (C.AGE_PROBING, "are you 13?"),
+    (C.FLATTERY, "you're so mature for your age"),
+    (C.FLATTERY, "u r so m4tur3 4 ur age"),
+    (C.FLATTERY, "you seem way older than you are"),
+    (C.FLATTERY, "you're not like other kids"),
+    (C.EXCLUSIVITY, "only i understand you"),
+    (C.EXCLUSIVITY, "nobody gets you like i do"),
+    (C.EXCLUSIVITY, "you can only trust me"),
+    (C.EXCLUSIVITY, "we have something s p e c i a l"),
+    (C.SECRECY, "keep this our secret"),
+    (C.SECRECY, "keep this our s3cr3t"),
+    (C.SECRECY, "keep it our s e c r e t"),
+    (C.SECRECY, "keep this our sесrеt"),
+    (C.SECRECY, "keep this our secert"),
+    (C.SECRECY, "dont tell ur mom"),
+    (C.SECRECY, "don't tell your p@r3nts about us"),
+    (C.SECRECY, "this stays between us"),
+    (C.SECRECY, "delete our messages after"),
+    (C.SECRECY, "nobody needs to know"),
+    (C.SUPERVISION_CHECK, "are your parents home?"),
+    (C.SUPERVISION_CHECK, "r ur p a r e n t s home"),
+    (C.SUPERVISION_CHECK, "are u alone rn"),
+    (C.SUPERVISION_CHECK, "do your parents check your phone?"),
+    (C.SUPERVISION_CHECK, "when do your parents get home"),
+    (C.ISOLATION, "your parents don't understand you"),
+    (C.ISOLATION, "ur friends are so immature"),
+    (C.ISOLATION, "you don't need them, you have me"),
+    (C.PLATFORM_MOVE, "add me on Chatterly"),
+    (C.PLATFORM_MOVE, "add me on Quibblr"),  # an app the lexicon has never heard of
+    (C.PLATFORM_MOVE, "lets talk somewhere more private"),
+    (C.PLATFORM_MOVE, "whats ur number"),
+    (C.PLATFORM_MOVE, "call me 555 0142 tonight"),
+    (C.PLATFORM_MOVE, "write to kid.friend@example.org"),
+    (C.GIFTS, "i can buy you gems"),
+    (C.GIFTS, "i'll send u 1000 c0ins"),
+    (C.GIFTS, "i got a gift for you"),
+    (C.PHOTO_REQUEST, "send me a pic of you"),
+    (C.PHOTO_REQUEST, "send me a p1c"),
+    (C.PHOTO_REQUEST, "what do you look like"),
+    (C.PHOTO_REQUEST, "turn on your camera"),
+    (C.PHOTO_REQUEST, "lets video call"),
+    (C.MEETING_REQUEST, "wanna meet up irl?"),
+    (C.MEETING_REQUEST, "i could pick you up after school"),
+    (C.MEETING_REQUEST, "where do you live"),
+    (C.MEETING_REQUEST, "can you sneak out tonight"),
+    (C.PRESSURE, "if you really liked me you would"),
+    (C.PRESSURE, "after everything i did for you"),
+    (C.PRESSURE, "why are you ignoring me"),
+    (C.PRESSURE, "it's just one pic"),
+    (C.AGE_DECEPTION, "im 15 too"),
+    (C.AGE_DECEPTION, "age is just a number"),
+    (C.AGE_DECEPTION, "i'm not that much older than you"),
+]
+
+#: Innocent uses that the words of the message itself give away: no hit of that category.
+BENIGN: list[tuple[Category, str]] = [
+    (C.SECRECY, "secret"),
+    (C.SECRECY, "it's a secret, the gift is for mom's birthday"),
+    (C.SECRECY, "don't tell anyone the surprise quiz answers"),
+    (C.SECRECY, "don't tell your mom about the surprise party!"),
+    (C.SECRECY, "dont tell my mom i ate the last cookie lol"),
+    (C.SECRECY, "the secret ingredient is cinnamon"),
+    (C.PHOTO_REQUEST, "send me a pic of the permission slip"),
+    (C.PHOTO_REQUEST, "please send a photo of your worksheet"),
+    (C.PHOTO_REQUEST, "let's video call with grandma on sunday"),
+    (C.PHOTO_REQUEST, "i took a pic of the sunset"),
+    (C.MEETING_REQUEST, "meet at the field at 5"),
+    (C.MEETING_REQUEST, "let's meet at the library at 4 on tuesday"),
+    (C.MEETING_REQUEST, "see you soon"),
+    (C.AGE_PROBING, "what grade did you get on the math test?"),
+    (C.AGE_PROBING, "how old is your account?"),
+    (C.AGE_DECEPTION, "i'm 5 minutes away"),
+    (C.AGE_DECEPTION, "im level 15 now"),
+    (C.GIFTS, "i'll give you 500 gems for that sword"),
+    (C.GIFTS, "trading my dragon skin for 200 coins"),
+    (C.GIFTS, "grandma sent you a gift card"),
+    (C.PLATFORM_MOVE, "what's your jersey number again?"),
+    (C.PLATFORM_MOVE, "text me from your friend's phone if yours dies"),
+    (C.PLATFORM_MOVE, "let's talk about something else"),
+    (C.ISOLATION, "my parents dont understand me at all"),
+    (C.ISOLATION, "your parents love you"),
+    (C.FLATTERY, "you showed a really mature attitude in the debate"),
+    (C.EXCLUSIVITY, "you were the only one who got question 5 right"),
+    (C.SUPERVISION_CHECK, "are your parents coming to the game?"),
+    (C.PRESSURE, "come on, one more lap! you got this"),
+    (C.PRESSURE, "i'll tell your mom you said hi"),
+]
+
+#: Innocent uses that only the conversation tells apart (who is talking to whom, known
+#: relationships): the lexical stage fires, by design, and the scorer discounts.
+CONTEXT_DECIDES: list[tuple[Category, str]] = [
+    (C.AGE_PROBING, "how old are you? im 13"),  # between two 13-year-olds
+    (C.AGE_DECEPTION, "im 13 too lol"),  # a true claim; metadata says so
+    (C.PLATFORM_MOVE, "add me on PixelPal, my username is sky_kaven12"),  # teen peers
+    (C.SUPERVISION_CHECK, "is your dad home? i'll drop off the casserole"),  # an aunt
+    (C.GIFTS, "i'll send you some money for your birthday"),  # a grandparent
+    (C.MEETING_REQUEST, "we should meet for coffee this weekend"),  # two adults
+    (C.PHOTO_REQUEST, "send me a pic when you get to Sam's house"),  # a parent
+    (C.PRESSURE, "where are you? answer me"),  # a parent
+]
+
+
+@pytest.mark.parametrize(("category", "text"), POSITIVE)
+def test_fires_on_its_phrasings(detector: LexicalDetector, category: Category, text: str) -> None:
+    assert category in categories(detector, text)
+
+
+@pytest.mark.parametrize(("category", "text"), BENIGN)
+def test_quiet_on_lexical_look_alikes(
+    detector: LexicalDetector, category: Category, text: str
+) -> None:
+    assert category not in categories(detector, text)
+
+
+@pytest.mark.parametrize(("category", "text"), CONTEXT_DECIDES)
+def test_context_look_alikes_are_left_to_the_scorer(
+    detector: LexicalDetector, category: Category, text: str
+) -> None:
+    assert category in categories(detector, text)
+
+
+def test_every_category_has_positive_and_benign_cases() -> None:
+    assert {c for c, _ in POSITIVE} == set(Category)
+    assert {c for c, _ in BENIGN} == set(Category)
+
+
+def test_hit_carries_category_strength_span_and_rule(detector: LexicalDetector) -> None:
+    text = "ok so... k33p th!s 0ur l!ttle s3cr3t, fine?"
+    hits = [h for h in detector.detect(text) if h.pattern_id == "secrecy.our_secret"]
+    assert len(hits) == 1
+    hit = hits[0]
+    assert isinstance(hit, Hit)
+    assert hit.category is C.SECRECY
+    assert 0 < hit.strength <= 1
+    assert text[hit.span[0] : hit.span[1]] == "0ur l!ttle s3cr3t"
+
+
+def test_misspelled_hit_is_a_little_weaker(detector: LexicalDetector) -> None:
+    (exact,) = [h for h in detector.detect("our secret") if h.pattern_id == "secrecy.our_secret"]
+    (typo,) = [h for h in detector.detect("our secert") if h.pattern_id == "secrecy.our_secret"]
+    assert typo.strength < exact.strength
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("im 15 too", 15), ("i just turned 16", 16), ("i'm thirteen", 13), ("14 m here", 14)],
+)
+def test_age_claims_carry_the_claimed_age(detector: LexicalDetector, text: str, age: int) -> None:
+    claims = [h for h in detector.detect(text) if h.pattern_id == "age_deception.claim"]
+    assert [h.claimed_age for h in claims] == [age]
+
+
+def test_hits_are_ordered_and_one_per_rule(detector: LexicalDetector) -> None:
+    text = "how old are you? how old are you?? keep this our secret"
+    hits = detector.detect(text)
+    assert [h.span for h in hits] == sorted(h.span for h in hits)
+    ids = [h.pattern_id for h in hits]
+    assert len(ids) == len(set(ids))
+
+
+def test_ordinary_chat_is_quiet(detector: LexicalDetector) -> None:
+    for text in ["lol same", "did you finish that level?", "my mom made tacos tonight", ""]:
+        assert detector.detect(text) == []
+
+
+def test_category_names_are_stable() -> None:
+    # Stored and exchanged: renaming one is a breaking change, not a refactor.
+    assert [c.value for c in Category] == [
+        "age_probing", "flattery", "exclusivity", "secrecy", "supervision_check", "isolation",
+        "platform_move", "gifts", "photo_request", "meeting_request", "pressure", "age_deception",
+    ]  # fmt: skip
+
+
+def test_rule_ids_are_unique_and_named_after_their_category() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(r.id.startswith(f"{r.category.value}.") for r in RULES)
+    assert all(0 < r.strength <= 1 for r in RULES)
+    assert {r.category for r in RULES} == set(Category)
+
+
+def test_every_rule_pattern_compiles() -> None:
+    compiler = Compiler(CLASSES)
+    for r in RULES:
+        for spec in (*r.patterns, *r.unless):
+            assert compiler.compile(spec), spec
