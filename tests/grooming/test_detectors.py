@@ -49,6 +49,9 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SECRECY, "delete our messages after"),
     (C.SECRECY, "nobody needs to know"),
     (C.SUPERVISION_CHECK, "are your parents home?"),
+    (C.SUPERVISION_CHECK, "is your mom home?"),
+    (C.PRESSURE, "you promised"),
+    (C.FLATTERY, "you look so grown up"),
     (C.SUPERVISION_CHECK, "r ur p a r e n t s home"),
     (C.SUPERVISION_CHECK, "are u alone rn"),
     (C.SUPERVISION_CHECK, "do your parents check your phone?"),
@@ -115,6 +118,13 @@ BENIGN: list[tuple[Category, str]] = [
     (C.SUPERVISION_CHECK, "are your parents coming to the game?"),
     (C.PRESSURE, "come on, one more lap! you got this"),
     (C.PRESSURE, "i'll tell your mom you said hi"),
+    # Contexts visible in the message, vetoed after the scorer's dev evaluation showed them as
+    # false alarms from relatives and teachers the platform did not know about.
+    (C.GIFTS, "i'll send you some money for your birthday"),  # a present for an occasion
+    (C.PHOTO_REQUEST, "send me a pic when you get to Sam's house"),  # a check-in photo
+    (C.PRESSURE, "you promised you'd hand in the essay today"),  # a promise about a task
+    (C.SUPERVISION_CHECK, "is your mom home? i need to reschedule the meeting"),  # asks for her
+    (C.FLATTERY, "you look so grown up in the photos your mom sent!"),  # relayed by a parent
 ]
 
 #: Innocent uses that only the conversation tells apart (who is talking to whom, known
@@ -124,9 +134,9 @@ CONTEXT_DECIDES: list[tuple[Category, str]] = [
     (C.AGE_DECEPTION, "im 13 too lol"),  # a true claim; metadata says so
     (C.PLATFORM_MOVE, "add me on PixelPal, my username is sky_kaven12"),  # teen peers
     (C.SUPERVISION_CHECK, "is your dad home? i'll drop off the casserole"),  # an aunt
-    (C.GIFTS, "i'll send you some money for your birthday"),  # a grandparent
+    (C.GIFTS, "i got you a little something, no peeking"),  # a grandparent
     (C.MEETING_REQUEST, "we should meet for coffee this weekend"),  # two adults
-    (C.PHOTO_REQUEST, "send me a pic when you get to Sam's house"),  # a parent
+    (C.PHOTO_REQUEST, "send me a pic"),  # a parent, or not
     (C.PRESSURE, "where are you? answer me"),  # a parent
 ]
 

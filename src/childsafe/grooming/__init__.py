@@ -1,13 +1,34 @@
 """Grooming detection in chat: the published, non-explicit warning signs, found early.
 
-This package is the per-message, lexical stage: text normalisation against evasive spellings
-(``normalize``), warning-sign rules over normalised words (``rules_*``, ``patterns``,
-``lexicon``) and the detector that applies them (``detectors``). It is pure Python with no I/O.
-Conversation state, account metadata and embeddings build on these hits.
+The per-message lexical stage: text normalisation against evasive spellings (``normalize``),
+warning-sign rules over normalised words (``rules_*``, ``patterns``, ``lexicon``) and the
+detector that applies them (``detectors``). The conversation scorer on top of it: decaying
+per-pair and per-sender state (``state``), account metadata (``metadata``), recommended
+interventions (``bands``) and the scorer itself (``scoring``). ``evaluate`` measures it on a
+labelled set against baselines. All pure Python with no I/O.
 """
 
+from childsafe.grooming.bands import Band, BandChange, BandThresholds
 from childsafe.grooming.categories import Category, Hit
 from childsafe.grooming.detectors import LexicalDetector
+from childsafe.grooming.metadata import AccountFacts, PairFacts, PairKind
 from childsafe.grooming.normalize import Normalized, Normalizer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig, SemanticStage
 
-__all__ = ["Category", "Hit", "LexicalDetector", "Normalized", "Normalizer"]
+__all__ = [
+    "AccountFacts",
+    "Band",
+    "BandChange",
+    "BandThresholds",
+    "Category",
+    "ChatMessage",
+    "Hit",
+    "LexicalDetector",
+    "Normalized",
+    "Normalizer",
+    "PairFacts",
+    "PairKind",
+    "Scorer",
+    "ScorerConfig",
+    "SemanticStage",
+]

@@ -69,7 +69,13 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "pay for your|ur|a|the? *1 phone|bill|ticket|game|skins|pass|membership|upgrade",
         "top up *2 your|you|account|@CURRENCY",
         "topup|reload *2 your|you|account|@CURRENCY",
-        unless=("@TRADE", "for *2 @ITEM", "gift|present *3 for @PARENT|@SIBLING"),
+        unless=(
+            "@TRADE",
+            "for *2 @ITEM",
+            "gift|present *3 for @PARENT|@SIBLING",
+            # A present for an occasion, the way relatives give them.
+            "for *1 christmas|birthday|bday|holidays|graduation|hanukkah|eid|diwali|easter",
+        ),
     ),
     # -- photo / video-call requests ---------------------------------------------------------
     rule(
@@ -82,7 +88,11 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "more @PHOTO",
         "send|take|post a|some|one|any @PHOTO",
         "{want to|need to|i wanna|want a|need a} *2 @PHOTO of you",
-        unless=THING_PHOTO,
+        unless=(
+            *THING_PHOTO,
+            # A check-in photo: "send me a pic when you get there".
+            "@PHOTO *1 when|once you *1 get|arrive|reach",
+        ),
     ),
     rule(
         Cat.PHOTO_REQUEST,
@@ -177,6 +187,8 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "please please",
         "come on|cmon *2 nobody|no|just|please|it",
         "not be *2 baby|boring|lame|mean|rude|difficult|chicken",
+        # A promise about a task (the essay, practice, chores), not about the adult.
+        unless=("promised *4 hand|turn|bring|finish|clean|practice|study|@THING",),
     ),
     rule(
         Cat.PRESSURE,

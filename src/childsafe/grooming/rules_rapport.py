@@ -11,6 +11,10 @@ from __future__ import annotations
 from childsafe.grooming.categories import Category as Cat
 from childsafe.grooming.rules import AGE_UNIT, SURPRISE, Rule, rule
 
+#: A compliment about photos a parent or sibling shared: said about the child to the family,
+#: not to the child alone.
+RELAYED = ("@PHOTO *1 @PARENT|@SIBLING *1 sent|posted|showed|shared",)
+
 RAPPORT_RULES: tuple[Rule, ...] = (
     # -- age probing -------------------------------------------------------------------------
     rule(
@@ -85,6 +89,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "do not *1 seem|look|sound|act|talk @AGE",
         "never would have guessed *3 @AGE",
         "could pass for @AGE",
+        unless=RELAYED,
     ),
     rule(
         Cat.FLATTERY,
@@ -95,6 +100,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "you|your are? so|really|very|super|such|way? mature|grownup for",
         "so mature *1 you|your",
         "old soul",
+        unless=RELAYED,
     ),
     rule(
         Cat.FLATTERY,
@@ -227,7 +233,12 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "is|are anyone|anybody|someone|people *1 home|there|around|watching|with",
         "who else is *1 home|there|around|with",
         "anyone else *1 home|there|around|with",
-        unless=("@PARENT *2 coming|picking|pick *3 game|practice|match|concert|show",),
+        unless=(
+            "@PARENT *2 coming|picking|pick *3 game|practice|match|concert|show",
+            # Asking for the parent, not checking that the parent is away.
+            "{talk to|speak to|speak with|talk with} *1 @PARENT|her|him|them",
+            "reschedule|conference|appointment",
+        ),
     ),
     rule(
         Cat.SUPERVISION_CHECK,

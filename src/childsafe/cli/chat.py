@@ -1,0 +1,338 @@
+"""``childsafe chat ...``: score chat conversations offline, and evaluate the scorer.
+
+``chat score FILE.jsonl`` prints each pair's and sender's risk, band and explanation, and every
+band change in the order it happened. ``chat eval DATASET`` prints conversation-level
+precision, recall, false-positive rate per relationship type and messages to detection, with
+bootstrap intervals, for childsafe and two baselines run on the same messages.
+
+Tables go to stdout; progress and warnings to stderr. ``--json`` prints machine-readable output
+instead (one object for ``eval``; JSON lines for ``score``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Column, Table
+
+from childsafe.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from childsafe.grooming.bands import BandChange
+    from childsafe.grooming.evaluate import EvaluationReport, MethodResult
+
+chat_app = typer.Typer(
+    help="Grooming risk in chat: score conversations offline, evaluate against a dataset.",
+    no_args_is_help=True,
+)
+
+BANDS_HELP = ("watch", "nudge_child", "restrict_adult", "urgent_review")
+
+
+def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
+    cli.err.print(f"[red]error:[/red] {escape(str(e))}")
+    return typer.Exit(code)
+
+
+def _read_jsonl(cli: CliContext, path: Path) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise _fail(cli, f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise _fail(cli, f"{path} is not UTF-8 text") from None
+    records: list[Any] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise _fail(cli, f"{path}, line {number}: not JSON ({e.msg})") from None
+    if not records:
+        raise _fail(cli, f"{path} holds no records")
+    return records
+
+
+def _progress(cli: CliContext, label: str) -> Progress:
+    show = cli.err.is_terminal and sys.stderr.isatty()
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=cli.err,
+        transient=True,
+        disable=not show,
+    )
+
+
+# -- chat eval -------------------------------------------------------------------------------
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _cell(method: MethodResult, key: str, digits: int = 3) -> str:
+    value = method.metrics.scalars().get(key, math.nan)
+    text = _fmt(value, digits)
+    ci = method.intervals.get(key)
+    if ci is not None and not math.isnan(value):
+        text += f"\n[dim]{_fmt(ci[0], digits)} to {_fmt(ci[1], digits)}[/dim]"
+    return text
+
+
+_ROWS = (
+    ("precision", "precision", 3),
+    ("recall", "recall", 3),
+    ("false-positive rate", "fpr", 3),
+    ("messages to detection, median", "median_delay", 1),
+    ("messages to detection, p90", "p90_delay", 1),
+    ("detected within +3", "within_3", 2),
+)
+
+
+def _print_report(cli: CliContext, report: EvaluationReport) -> None:
+    from childsafe.grooming.evaluate import MAX_FPR
+
+    ci = f"; 95% bootstrap intervals, {report.bootstrap} resamples" if report.bootstrap else ""
+    names = [m.name.replace("sentinel-shape/", "sentinel/") for m in report.methods]
+    summary = Table(
+        "",
+        *(Column(n, overflow="fold") for n in names),
+        title=(
+            f"{report.split}: {report.conversations} conversations, {report.messages} "
+            f"messages; alert at {report.alert.value}+{ci}"
+        ),
+    )
+    for label, key, digits in _ROWS:
+        summary.add_row(label, *(_cell(m, key, digits) for m in report.methods))
+    summary.add_row(
+        "flagged: risky, benign",
+        *(
+            f"{m.metrics.true_positives}/{m.metrics.risky}, "
+            f"{m.metrics.false_positives}/{m.metrics.benign}"
+            for m in report.methods
+        ),
+    )
+    cli.out.print(summary)
+
+    rel = Table("relationship", *(Column(n, overflow="fold") for n in names))
+    rel.title = "flagged per relationship (recall if risky, false-positive rate if benign)"
+    first = report.methods[0].metrics.by_relationship
+    for relationship, risky in first:
+        cells = []
+        for m in report.methods:
+            n, flagged = m.metrics.by_relationship.get((relationship, risky), (0, 0))
+            cells.append(f"{flagged}/{n} = {_fmt(flagged / n if n else math.nan, 2)}")
+        rel.add_row(f"{relationship} ({'risky' if risky else 'benign'})", *cells)
+    cli.out.print(rel)
+
+    ours = report.methods[0].metrics
+    if report.split == "heldout":
+        recall_ok = ours.recall >= 0.95 and ours.fpr <= MAX_FPR
+        delay_ok = not math.isnan(ours.median_delay) and ours.median_delay <= 3
+        cli.out.print(
+            f"issue targets on held-out: recall >= 0.95 at FPR <= {MAX_FPR:.0%}: "
+            f"{'met' if recall_ok else 'NOT met'} (recall {_fmt(ours.recall)}, FPR "
+            f"{_fmt(ours.fpr)}); median detection <= earliest alert + 3: "
+            f"{'met' if delay_ok else 'NOT met'} ({_fmt(ours.median_delay, 1)})"
+        )
+    for m in report.methods:
+        cli.out.print(f"[bold]{m.name}[/bold]: {escape(m.description)}")
+    for note in report.notes:
+        cli.out.print(f"note: {escape(note)}")
+
+
+@chat_app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    dataset: Annotated[
+        Path, typer.Argument(help="JSONL conversations in the synthetic set's format.")
+    ],
+    split: Annotated[
+        str, typer.Option("--split", help="heldout (report), dev (tuning) or all.")
+    ] = "heldout",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for the intervals.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")] = 0,
+    alert: Annotated[
+        str,
+        typer.Option(
+            "--alert-band",
+            help=f"Band that counts as a detection ({', '.join(BANDS_HELP)}).",
+        ),
+    ] = "nudge_child",
+) -> None:
+    """Precision, recall, FPR per relationship and messages to detection, vs two baselines."""
+    from childsafe.grooming.bands import Band
+    from childsafe.grooming.evaluate import SPLITS, evaluate
+
+    cli: CliContext = ctx.obj
+    if split not in SPLITS:
+        raise _fail(cli, f"--split must be one of {', '.join(SPLITS)}")
+    if alert not in BANDS_HELP:
+        raise _fail(cli, f"--alert-band must be one of {', '.join(BANDS_HELP)}")
+    records = _read_jsonl(cli, dataset)
+    bad = next((n for n, r in enumerate(records, 1) if not _is_conversation(r)), None)
+    if bad is not None:
+        raise _fail(cli, f"{dataset}, record {bad}: not a labelled conversation (needs id, "
+                    "relationship, risky, split, accounts, messages)")  # fmt: skip
+    chosen = [r for r in records if split == "all" or r.get("split") == split]
+    if not chosen:
+        raise _fail(cli, f"{dataset} has no conversations in split {split!r}")
+    total = sum(len(r["messages"]) for r in chosen)
+    with _progress(cli, "scoring") as progress:
+        task = progress.add_task("scoring", total=total)
+        try:
+            report = evaluate(
+                records,
+                split=split,
+                alert=Band(alert),
+                bootstrap_n=bootstrap,
+                seed=seed,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise _fail(cli, f"{dataset}: {e!r}") from None
+    if as_json:
+        print(json.dumps(report.to_dict()))
+        return
+    _print_report(cli, report)
+
+
+def _is_conversation(record: Any) -> bool:
+    keys = ("id", "relationship", "risky", "split", "accounts", "messages")
+    return isinstance(record, dict) and all(k in record for k in keys)
+
+
+# -- chat score ------------------------------------------------------------------------------
+
+
+@chat_app.command("score")
+def score(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSONL: conversations (the dataset's format) or single messages."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list pairs with no warning sign.")
+    ] = False,
+) -> None:
+    """Score conversations: each pair's and sender's risk and band, with explanations, and
+    every band change in order."""
+    from childsafe.grooming.evaluate import records_to_messages
+    from childsafe.grooming.scoring import Scorer
+
+    cli: CliContext = ctx.obj
+    records = _read_jsonl(cli, file)
+    try:
+        messages = records_to_messages(records)
+    except ValueError as e:
+        raise _fail(cli, f"{file}: {e}") from None
+    scorer = Scorer()
+    events: list[BandChange] = []
+    with _progress(cli, "scoring") as progress:
+        task = progress.add_task("scoring", total=len(messages))
+        for number, message in enumerate(messages, 1):
+            events.extend(scorer.process(message).events)
+            if number % 500 == 0 or number == len(messages):
+                progress.update(task, completed=number)
+    pairs = [p for a, m in scorer.pairs() if (p := scorer.pair_report(a, m)) is not None]
+    pairs = [p for p in pairs if show_all or p.explanation.categories]
+    pairs.sort(key=lambda p: (-p.risk, p.adult, p.minor))
+    senders = [s for a in scorer.senders() if (s := scorer.sender_report(a)) is not None]
+    senders = [s for s in senders if show_all or s.risk > 0]
+    senders.sort(key=lambda s: (-s.risk, s.sender))
+    if as_json:
+        for ev in events:
+            print(
+                json.dumps(
+                    {
+                        "type": "band_change",
+                        "subject": ev.subject,
+                        "account": ev.account,
+                        "other": ev.other,
+                        "old": ev.old.value,
+                        "new": ev.new.value,
+                        "risk": round(ev.risk, 4),
+                        "time": ev.time,
+                        "message_id": ev.message_id,
+                    }
+                )
+            )
+        for p in pairs:
+            print(json.dumps({"type": "pair", **p.to_dict()}))
+        for s in senders:
+            print(json.dumps({"type": "sender", **s.to_dict()}))
+        return
+    cli.err.print(
+        f"{len(messages)} messages, {len(pairs)} pair(s) with warning signs, "
+        f"{len(events)} band change(s); risk as of the last message"
+    )
+    if events:
+        t = Table("message", "subject", "adult side", "minor side", "band change", "risk")
+        t.title = "band changes, in order"
+        for ev in events:
+            t.add_row(
+                escape(ev.message_id),
+                ev.subject,
+                escape(ev.account),
+                escape(ev.other or ""),
+                f"{ev.old.value} -> {ev.new.value}",
+                f"{ev.risk:.2f}",
+            )
+        cli.out.print(t)
+    if pairs:
+        t = Table("adult side", "minor side", "kind", "risk", "band", "signs")
+        t.title = "pairs"
+        for p in pairs:
+            t.add_row(
+                escape(p.adult),
+                escape(p.minor),
+                p.kind.value,
+                f"{p.risk:.2f}",
+                p.band.value,
+                ", ".join(ce.category.value for ce in p.explanation.categories),
+            )
+        cli.out.print(t)
+    if senders:
+        t = Table("sender", "risk", "band", "minors", "fan-out", "alike openers", "fast moves")
+        t.title = "senders"
+        for s in senders:
+            t.add_row(
+                escape(s.sender),
+                f"{s.risk:.2f}",
+                s.band.value,
+                str(s.minors),
+                str(s.fan_out),
+                str(s.similar_openers),
+                str(s.fast_moves),
+            )
+        cli.out.print(t)
+    for p in pairs:
+        if p.explanation.categories:
+            cli.out.print(
+                f"\n[bold]{escape(p.adult)} -> {escape(p.minor)}[/bold]: risk {p.risk:.2f}, "
+                f"{p.band.value}"
+            )
+            for line in p.explanation.lines(p.risk):
+                cli.out.print(f"  {escape(line)}")
+    for s in senders:
+        cli.out.print(
+            f"\n[bold]sender {escape(s.sender)}[/bold]: risk {s.risk:.2f}, {s.band.value}"
+        )
+        for line in s.lines():
+            cli.out.print(f"  {escape(line)}")

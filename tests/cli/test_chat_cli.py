@@ -1,0 +1,124 @@
+"""``childsafe chat eval`` and ``childsafe chat score``: tables, JSON, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.grooming.tiny_dataset import EXPECTED, tiny_dataset
+
+
+def _write(path: Path, records: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return _write(tmp_path / "tiny.jsonl", tiny_dataset())
+
+
+def test_help_lists_the_chat_commands(cli: Cli) -> None:
+    _, out, _ = cli("--help")
+    assert "chat" in out
+    _, out, _ = cli("chat", "--help")
+    assert "eval" in out and "score" in out
+
+
+def test_eval_json_equals_hand_computed_values(cli: Cli, tiny: Path) -> None:
+    _, out, _ = cli("chat", "eval", str(tiny), "--json", "--bootstrap", "40", "--seed", "5")
+    report = json.loads(out)
+    assert report["split"] == "heldout" and report["alert_band"] == "nudge_child"
+    methods = {m["name"]: m for m in report["methods"]}
+    for name in ("childsafe", "keywords"):
+        for key, value in EXPECTED[name].items():
+            assert methods[name]["metrics"][key] == pytest.approx(value, abs=1e-4), (name, key)
+    assert methods["childsafe"]["metrics"]["fpr:coach"] == 1.0
+    assert any("sentinel-shape" in note and "skipped" in note for note in report["notes"])
+    # Seeded: the same command gives the same intervals.
+    _, again, _ = cli("chat", "eval", str(tiny), "--json", "--bootstrap", "40", "--seed", "5")
+    assert json.loads(again) == report
+
+
+def test_eval_table(cli: Cli, tiny: Path) -> None:
+    _, out, _ = cli("chat", "eval", str(tiny), "--bootstrap", "20")
+    for text in ("childsafe", "keywords", "precision", "recall", "false-positive rate",
+                 "teen_peers", "NOT met"):  # fmt: skip
+        assert text in out, text
+
+
+def test_eval_other_alert_band_and_split(cli: Cli, tiny: Path) -> None:
+    _, out, _ = cli(
+        "chat", "eval", str(tiny), "--json", "--bootstrap", "0", "--alert-band", "urgent_review"
+    )
+    report = json.loads(out)
+    assert report["alert_band"] == "urgent_review"
+    assert report["methods"][0]["metrics"]["recall"] < 0.75
+    assert report["methods"][0]["intervals"] == {}
+    _, out, _ = cli("chat", "eval", str(tiny), "--json", "--split", "all", "--bootstrap", "0")
+    assert json.loads(out)["conversations"] == 7
+
+
+def test_eval_errors_are_clear(cli: Cli, tiny: Path, tmp_path: Path) -> None:
+    code, out, err = cli("chat", "eval", str(tmp_path / "missing.jsonl"), ok=False)
+    assert code == 2 and out == "" and "cannot read" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\nnot json\n', encoding="utf-8")
+    code, _, err = cli("chat", "eval", str(bad), ok=False)
+    assert code == 2 and "line 2" in err
+    code, _, err = cli("chat", "eval", str(tiny), "--split", "train", ok=False)
+    assert code == 2 and "--split" in err
+    code, _, err = cli("chat", "eval", str(tiny), "--split", "dev", ok=False)
+    assert code == 2 and "no conversations" in err
+    unlabelled = _write(tmp_path / "u.jsonl", [{"messages": []}])
+    code, _, err = cli("chat", "eval", str(unlabelled), ok=False)
+    assert code == 2 and "not a labelled conversation" in err
+
+
+def test_score_json_lines(cli: Cli, tiny: Path) -> None:
+    lines = cli.json_lines("chat", "score", str(tiny))
+    kinds = {line["type"] for line in lines}
+    assert kinds == {"band_change", "pair", "sender"}
+    changes = [line for line in lines if line["type"] == "band_change"]
+    first = changes[0]
+    assert first["subject"] == "pair" and first["old"] == "none"
+    assert first["message_id"] == "tiny-1#2"
+    pairs = [line for line in lines if line["type"] == "pair"]
+    top = pairs[0]
+    assert top["kind"] == "adult_minor" and top["risk"] > 0
+    refs = top["explanation"]["categories"][0]["messages"]
+    assert refs[0]["quote"] == "our little secret" or "secret" in refs[0]["quote"]
+    assert "#" in refs[0]["message_id"]
+    assert all(p["explanation"]["categories"] for p in pairs)  # only pairs with signs
+
+
+def test_score_table_and_single_messages(cli: Cli, tmp_path: Path) -> None:
+    facts = {
+        "from": "acct_x",
+        "to": "acct_y",
+        "from_facts": {"declared_age": 44, "account_age_days": 2},
+        "to_facts": {"declared_age": 12},
+    }
+    texts = ["hey cool username", "are you home alone tonight", "don't tell your mom ok"]
+    records = [{"id": f"a{i + 1}", "t": 30 * i, "text": t, **facts} for i, t in enumerate(texts)]
+    path = _write(tmp_path / "msgs.jsonl", records)
+    _, out, err = cli("chat", "score", str(path))
+    assert "band changes" in out and "acct_x -> acct_y" in out
+    assert 'a2 "you home alone"' in out and "new_account" in out
+    assert "3 messages" in err
+    _, out, _ = cli("chat", "score", str(path), "--json", "--all")
+    assert out.count('"type": "pair"') == 1
+
+
+def test_score_errors(cli: Cli, tmp_path: Path) -> None:
+    path = _write(tmp_path / "m.jsonl", [{"id": "a", "from": "x", "to": "y", "text": "hi"}])
+    code, _, err = cli("chat", "score", str(path), ok=False)
+    assert code == 2 and "needs 't'" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    code, _, err = cli("chat", "score", str(empty), ok=False)
+    assert code == 2 and "no records" in err
