@@ -6,6 +6,7 @@ Built in the app's lifespan rather than at import, so tests build as many apps a
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -96,6 +97,12 @@ class Services:
         )
 
     def start(self) -> None:
+        # Everything built so far (libraries, the matcher, the app) lives as long as the
+        # process. A full garbage collection walks all of it: over 200k objects, 50-130 ms on
+        # a 2-core machine, a pause that lands on whichever uploads are in flight. Freezing
+        # moves it out of the collector's sight; only objects made by requests are walked.
+        gc.collect()
+        gc.freeze()
         self.live.start(self.settings.refresh_interval_s)
         self.recorder.start()
         if self.dispatcher is not None:
