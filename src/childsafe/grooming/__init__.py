@@ -4,8 +4,9 @@ The per-message lexical stage: text normalisation against evasive spellings (``n
 warning-sign rules over normalised words (``rules_*``, ``patterns``, ``lexicon``) and the
 detector that applies them (``detectors``). The conversation scorer on top of it: decaying
 per-pair and per-sender state (``state``), account metadata (``metadata``), recommended
-interventions (``bands``) and the scorer itself (``scoring``). ``evaluate`` measures it on a
-labelled set against baselines. All pure Python with no I/O.
+interventions (``bands``) and the scorer itself (``scoring``, its parts in ``scoring_*``).
+``evaluate`` (parts in ``evaluate_*``) measures it on a labelled set against baselines. All pure
+Python with no I/O.
 """
 
 from childsafe.grooming.bands import Band, BandChange, BandThresholds

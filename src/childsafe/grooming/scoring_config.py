@@ -1,0 +1,114 @@
+"""The scorer's tuning: category weights per direction, decay, breadth, memory caps, bands.
+
+Kept apart from the scorer so that a deployment's configuration (and the evaluation that tuned
+it) can be read and built without the per-message machinery. The defaults were tuned on the
+dev split only; the held-out split is for reporting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from childsafe.grooming.bands import Band, BandThresholds
+from childsafe.grooming.categories import Category
+from childsafe.grooming.metadata import MetadataConfig
+
+_DAY = 86_400.0
+C = Category
+
+#: How much one unit of evidence in each category says about grooming. The signs that a
+#: child-protection organisation would act on alone (secrecy, isolation, meeting, photos,
+#: lying about age) weigh most; asking someone's age weighs least.
+DEFAULT_CATEGORY_WEIGHTS: Mapping[Category, float] = {
+    C.AGE_PROBING: 0.35,
+    C.FLATTERY: 0.5,
+    C.EXCLUSIVITY: 0.55,
+    C.SECRECY: 1.0,
+    C.SUPERVISION_CHECK: 0.5,
+    C.ISOLATION: 1.0,
+    C.PLATFORM_MOVE: 0.6,
+    C.GIFTS: 0.5,
+    C.PHOTO_REQUEST: 1.0,
+    C.MEETING_REQUEST: 1.0,
+    C.PRESSURE: 0.55,
+    C.AGE_DECEPTION: 0.9,
+}
+#: Between two declared minors: what is ordinary between teenagers (asking each other's age,
+#: trading skins, meeting at the mall, adding each other elsewhere) counts for little; what is
+#: not ordinary between them (secrecy, isolation, exclusivity, playing age down) counts more.
+DEFAULT_PEER_WEIGHTS: Mapping[Category, float] = {
+    C.AGE_PROBING: 0.1,
+    C.FLATTERY: 0.5,
+    C.EXCLUSIVITY: 0.6,
+    C.SECRECY: 0.7,
+    C.SUPERVISION_CHECK: 0.3,
+    C.ISOLATION: 0.7,
+    C.PLATFORM_MOVE: 0.2,
+    C.GIFTS: 0.2,
+    C.PHOTO_REQUEST: 0.5,
+    C.MEETING_REQUEST: 0.25,
+    C.PRESSURE: 0.5,
+    C.AGE_DECEPTION: 1.0,
+}
+#: The minor side's own messages (to the adult side) count for very little: a child asking
+#: "how old are you" back, or refusing, is not a warning sign about the child.
+DEFAULT_REPLY_WEIGHTS: Mapping[Category, float] = {
+    **{c: 0.1 for c in Category},
+    C.AGE_PROBING: 0.02,
+    C.AGE_DECEPTION: 0.0,
+}
+
+
+@dataclass(frozen=True)
+class ScorerConfig:
+    """Everything that tunes the scorer. The defaults were tuned on the dev split only."""
+
+    half_life_days: float = 7.0
+    category_weights: Mapping[Category, float] = field(
+        default_factory=lambda: dict(DEFAULT_CATEGORY_WEIGHTS)
+    )
+    peer_weights: Mapping[Category, float] = field(
+        default_factory=lambda: dict(DEFAULT_PEER_WEIGHTS)
+    )
+    reply_weights: Mapping[Category, float] = field(
+        default_factory=lambda: dict(DEFAULT_REPLY_WEIGHTS)
+    )
+    scale: float = 1.0
+    breadth_bonus: float = 0.2
+    breadth_min: float = 0.3
+    #: Strength given to an age claim that contradicts the declared age (see metadata).
+    claim_mismatch_strength: float = 0.9
+    #: A platform move from the adult side this soon after first contact is a "fast move".
+    fast_move_seconds: float = 2 * 3600.0
+    #: First contacts within this time of each other count towards a sender's fan-out.
+    fan_out_window_seconds: float = 72 * 3600.0
+    #: Openers whose estimated word-set Jaccard similarity is at least this are "similar".
+    opener_similarity: float = 0.5
+    ring_capacity: int = 12
+    keep_quotes: bool = True
+    quote_chars: int = 60
+    #: Smaller additions to a category's evidence are not kept in the explanation ring.
+    min_contribution: float = 0.05
+    contacts_capacity: int = 16
+    sender_pairs_capacity: int = 32
+    sender_top_pairs: int = 3
+    reevaluate_seconds: float = 3600.0
+    semantic_min_band: Band = Band.NUDGE_CHILD
+    bands: BandThresholds = field(default_factory=BandThresholds)
+    metadata: MetadataConfig = field(default_factory=MetadataConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("category_weights", "peer_weights", "reply_weights"):
+            table = getattr(self, name)
+            missing = [c.value for c in Category if c not in table]
+            if missing:
+                raise ValueError(f"{name} lacks categories: {missing}")
+            if any(not 0.0 <= float(v) <= 1.0 for v in table.values()):
+                raise ValueError(f"{name} values must be in [0, 1]")
+        if self.half_life_days <= 0 or self.scale <= 0:
+            raise ValueError("half_life_days and scale must be positive")
+
+    @property
+    def half_life(self) -> float:
+        return self.half_life_days * _DAY
