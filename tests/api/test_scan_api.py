@@ -239,3 +239,15 @@ def test_a_failed_record_write_is_a_500_with_the_error_shape(api: Api, monkeypat
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "internal_error"
     assert "disk full" not in r.text
+
+
+def test_a_revoked_key_stops_working_once_its_cached_check_expires(api: Api) -> None:
+    import time
+
+    api.services.key_checker.ttl_s = 0.2
+    h = api.key("scan", name="to-revoke")
+    assert api.scan(jpeg(19), h).status_code == 200
+    api.services.keys.revoke("to-revoke")
+    time.sleep(0.25)
+    r = api.scan(jpeg(19), h)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "key_revoked"
