@@ -26,11 +26,6 @@ bank_app = typer.Typer(
 )
 
 
-def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
-    cli.err.print(f"[red]error:[/red] {e}")
-    return typer.Exit(code)
-
-
 @bank_app.command("create")
 def create(
     ctx: typer.Context,
@@ -86,7 +81,7 @@ def create(
             variants=names,
         )
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"created bank [bold]{b.name}[/bold] (action {b.action})")
 
 
@@ -123,7 +118,7 @@ def add(
     try:
         bank = cli.banks.get_bank(name)
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     files = list(walk(paths))
     cli.prepare_hashing()
     job = BankFileJob(cli.limits, bank.variants, min_quality)
@@ -177,16 +172,16 @@ def import_(
     try:
         stream = sys.stdin if str(file) == "-" else file.open(encoding="utf-8-sig", newline="")
     except OSError as e:
-        raise _fail(cli, f"cannot read {file}: {e.strerror}") from None
+        raise cli.fail(f"cannot read {file}: {e.strerror}") from None
     try:
         with cli.err.status("importing…"), stream:
             report = cli.banks.import_signals(
                 name, stream, signal_type=signal_type, labels=label or (), strict=strict
             )
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     except UnicodeDecodeError:
-        raise _fail(cli, f"{file} is not UTF-8 text") from None
+        raise cli.fail(f"{file} is not UTF-8 text") from None
     for bad in report.invalid:
         cli.err.print(f"[yellow]line {bad.line}: {bad.reason}")
     if report.invalid_count > len(report.invalid):
@@ -221,7 +216,7 @@ def export(
             with output.open("w", encoding="utf-8", newline="") as f:
                 n = write_csv(rows, f)
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"exported {n} signal(s)")
 
 
@@ -284,7 +279,7 @@ def _entry_op(ctx: typer.Context, entry_id: int, op: str) -> None:
     try:
         e = getattr(cli.banks, f"{op}_entry")(entry_id)
     except BankError as err:
-        raise _fail(cli, err) from None
+        raise cli.fail(err) from None
     cli.err.print(f"entry {e.id} in bank {e.bank_name}: {op}d")
 
 
@@ -321,7 +316,7 @@ def delete(
     try:
         cli.banks.delete_bank(name)
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"deleted bank {name}")
 
 
@@ -344,5 +339,5 @@ def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
     try:
         cli.banks.update_bank(name, enabled=enabled)
     except BankError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"bank {name} {'enabled' if enabled else 'disabled'}")

@@ -36,18 +36,13 @@ chat_app = typer.Typer(
 BANDS_HELP = ("watch", "nudge_child", "restrict_adult", "urgent_review")
 
 
-def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
-    cli.err.print(f"[red]error:[/red] {escape(str(e))}")
-    return typer.Exit(code)
-
-
 def _read_jsonl(cli: CliContext, path: Path) -> list[Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise _fail(cli, f"cannot read {path}: {e.strerror or e}") from None
+        raise cli.fail(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise _fail(cli, f"{path} is not UTF-8 text") from None
+        raise cli.fail(f"{path} is not UTF-8 text") from None
     records: list[Any] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -55,9 +50,9 @@ def _read_jsonl(cli: CliContext, path: Path) -> list[Any]:
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as e:
-            raise _fail(cli, f"{path}, line {number}: not JSON ({e.msg})") from None
+            raise cli.fail(f"{path}, line {number}: not JSON ({e.msg})") from None
     if not records:
-        raise _fail(cli, f"{path} holds no records")
+        raise cli.fail(f"{path} holds no records")
     return records
 
 
@@ -180,17 +175,17 @@ def eval_(
 
     cli: CliContext = ctx.obj
     if split not in SPLITS:
-        raise _fail(cli, f"--split must be one of {', '.join(SPLITS)}")
+        raise cli.fail(f"--split must be one of {', '.join(SPLITS)}")
     if alert not in BANDS_HELP:
-        raise _fail(cli, f"--alert-band must be one of {', '.join(BANDS_HELP)}")
+        raise cli.fail(f"--alert-band must be one of {', '.join(BANDS_HELP)}")
     records = _read_jsonl(cli, dataset)
     bad = next((n for n, r in enumerate(records, 1) if not _is_conversation(r)), None)
     if bad is not None:
-        raise _fail(cli, f"{dataset}, record {bad}: not a labelled conversation (needs id, "
+        raise cli.fail(f"{dataset}, record {bad}: not a labelled conversation (needs id, "
                     "relationship, risky, split, accounts, messages)")  # fmt: skip
     chosen = [r for r in records if split == "all" or r.get("split") == split]
     if not chosen:
-        raise _fail(cli, f"{dataset} has no conversations in split {split!r}")
+        raise cli.fail(f"{dataset} has no conversations in split {split!r}")
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=total)
@@ -204,7 +199,7 @@ def eval_(
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
         except (KeyError, TypeError, ValueError) as e:
-            raise _fail(cli, f"{dataset}: {e!r}") from None
+            raise cli.fail(f"{dataset}: {e!r}") from None
     if as_json:
         print(json.dumps(report.to_dict()))
         return
@@ -241,7 +236,7 @@ def score(
     try:
         messages = records_to_messages(records)
     except ValueError as e:
-        raise _fail(cli, f"{file}: {e}") from None
+        raise cli.fail(f"{file}: {e}") from None
     scorer = Scorer()
     events: list[BandChange] = []
     with _progress(cli, "scoring") as progress:

@@ -8,7 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 
 from childsafe.media import DecodeLimits
 from childsafe.plugins import Registry, load_registry
@@ -41,6 +43,14 @@ class CliContext:
     def create(cls, home: Path | None) -> CliContext:
         settings = Settings(home=home) if home is not None else Settings()
         return cls(settings)
+
+    def fail(self, e: Exception | str, code: int = 2) -> typer.Exit:
+        """Print ``error: <message>`` to stderr and return the exit to raise.
+
+        The message is escaped: file names and values must never be read as Rich markup.
+        """
+        self.err.print(f"[red]error:[/red] {escape(str(e))}")
+        return typer.Exit(code)
 
     @cached_property
     def registry(self) -> Registry:

@@ -27,11 +27,6 @@ keys_app = typer.Typer(
 )
 
 
-def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
-    cli.err.print(f"[red]error:[/red] {escape(str(e))}")
-    return typer.Exit(code)
-
-
 def _ts(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -54,11 +49,11 @@ def create(
 
     cli: CliContext = ctx.obj
     if not scope:
-        raise _fail(cli, f"give at least one --scope ({', '.join(SCOPES_HELP)})")
+        raise cli.fail(f"give at least one --scope ({', '.join(SCOPES_HELP)})")
     try:
         info, secret = cli.keys.create(name, scope)
     except AuthError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     print(secret)
     cli.err.print(
         f"created API key [bold]{escape(info.name)}[/bold] ({info.prefix}) with scopes "
@@ -118,5 +113,5 @@ def revoke(
     try:
         info = cli.keys.revoke(name)
     except AuthError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"revoked API key [bold]{escape(info.name)}[/bold] ({info.prefix})")

@@ -51,7 +51,6 @@ def _demo_key(cli: CliContext) -> str:
 def _seed_demo(cli: CliContext, base_url: str) -> str:
     from childsafe.demo.seed import seed_demo
 
-    cli.prepare_hashing()
     folder = cli.settings.home / "demo-uploads"
     with cli.err.status("creating the demo bank and sample uploads…"):
         uploads = seed_demo(cli.banks, cli.registry, folder)
@@ -111,12 +110,13 @@ def serve_command(
     port = port if port is not None else settings.port
     workers = workers if workers is not None else settings.workers
     if workers < 1:
-        cli.err.print("[red]error:[/red] --workers must be at least 1")
-        raise typer.Exit(2)
+        raise cli.fail("--workers must be at least 1")
     base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     cli.store  # noqa: B018  -- create or upgrade the database once, before any worker starts
-    demo_text = _seed_demo(cli, base_url) if demo else ""
+    # Compile the kernels into numba's on-disk cache once, here, so the workers (spawned, not
+    # forked) load them instead of all compiling at once on a fresh install.
     cli.prepare_hashing()
+    demo_text = _seed_demo(cli, base_url) if demo else ""
     _warm_matcher_cache(cli)
     cli.store.close()
     # Workers build their settings from the environment: pass on what was chosen here.

@@ -33,11 +33,6 @@ webhooks_app = typer.Typer(
 )
 
 
-def _fail(cli: CliContext, e: Exception | str, code: int = 2) -> typer.Exit:
-    cli.err.print(f"[red]error:[/red] {escape(str(e))}")
-    return typer.Exit(code)
-
-
 def _ts(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -105,7 +100,7 @@ def add(
     try:
         info, secret = _service(cli).create(name, url, event or ())
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     print(secret)
     events = ", ".join(info.events) or "all events"
     cli.err.print(
@@ -174,7 +169,7 @@ def remove(
     try:
         info = _service(cli).delete(name)
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     cli.err.print(f"removed webhook [bold]{escape(info.name)}[/bold]")
 
 
@@ -186,7 +181,7 @@ def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
         svc = _service(cli)
         info = svc.enable(name) if enabled else svc.disable(name)
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     state = "enabled" if info.enabled else "disabled (queued deliveries wait)"
     cli.err.print(f"webhook [bold]{escape(info.name)}[/bold] {state}")
 
@@ -225,7 +220,7 @@ def deliveries(
     try:
         rows = _service(cli).deliveries(name, status, limit)
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     if as_json:
         for d in rows:
             print(json.dumps(_delivery_json(d)))
@@ -268,7 +263,7 @@ def redeliver(
     try:
         d = _service(cli).redeliver(delivery_id)
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     if d.id == delivery_id:
         cli.err.print(f"delivery {d.id} to {escape(d.webhook_name)} is due now")
     else:
@@ -301,7 +296,7 @@ def test(
     try:
         d = svc.send_test(name)
     except ActionError as e:
-        raise _fail(cli, e) from None
+        raise cli.fail(e) from None
     if not send:
         cli.err.print(f"queued test delivery {d.id} to {escape(d.webhook_name)}")
         return

@@ -52,14 +52,13 @@ class ScanRequest:
 @dataclass
 class ScanAnswer:
     result: ScanResult
+    #: The matches as answered and as recorded (one serialisation for both).
+    matches: list[dict[str, Any]]
     signals: dict[str, str]
     quality: dict[str, int]
     latency_ms: float
     #: Resolves to the scan record's id (None when the record mode skips it).
     record: Future[int | None]
-
-    def matches_json(self) -> list[dict[str, object]]:
-        return [m.to_json() for m in self.result.matches]
 
 
 class ScanPipeline:
@@ -107,19 +106,19 @@ class ScanPipeline:
         result = self.live.scan(query)
         signals = {name: views[""].value for name, views in query.items()}
         latency_ms = (time.perf_counter() - req.started) * 1000.0
-        answer = ScanAnswer(result, signals, quality, latency_ms, Future())
-        answer.record = self.recorder.submit(
+        matches = [m.to_json() for m in result.matches]
+        record = self.recorder.submit(
             PendingScan(
                 received_at=req.received_at,
                 source=req.source,
                 decision=result.decision.value,
                 latency_ms=latency_ms,
                 signals=signals,
-                matches=answer.matches_json(),
+                matches=matches,
                 content_id=req.content_id,
                 user_id=req.user_id,
                 meta=req.meta,
                 api_key_id=req.api_key_id,
             )
         )
-        return answer
+        return ScanAnswer(result, matches, signals, quality, latency_ms, record)

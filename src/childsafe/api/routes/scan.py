@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from childsafe.api.auth import require
+from childsafe.api.bodies import MULTIPART_OVERHEAD, media_type, read_limited, too_large
 from childsafe.api.errors import ApiError
 from childsafe.api.schemas import ErrorOut, ScanJson, ScanOut
 from childsafe.api.services import Services
@@ -28,8 +29,6 @@ from childsafe.scan.pipeline import ScanAnswer, ScanRefused, ScanRequest
 
 router = APIRouter(tags=["scan"])
 
-#: Room for the multipart framing and small fields around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
 
 _BODIES = {
     "requestBody": {
@@ -53,23 +52,6 @@ _BODIES = {
 }
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # starlette's form parser reads the cached body
-    return body
-
-
 def fetch_status(reason: str) -> int:
     """Refusals of the URL itself are the caller's (422); the far side's failures are 502/504."""
     if reason == "too_large":
@@ -79,10 +61,6 @@ def fetch_status(reason: str) -> int:
     if reason in ("dns_failed", "connection_failed", "http_status", "bad_response"):
         return 502
     return 422
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "too_large", f"request body is larger than the limit of {limit} bytes")
 
 
 def _text(value: object, name: str) -> str | None:
@@ -114,7 +92,7 @@ async def _from_multipart(request: Request, services: Services) -> ScanRequest:
             raise ApiError(422, "invalid_request", "file: missing (send the upload as 'file')")
         data = await upload.read()
         if len(data) > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         content_id = _text(form.get("content_id"), "content_id")
         user_id = _text(form.get("user_id"), "user_id")
         meta = _metadata(form.get("metadata"))
@@ -162,7 +140,7 @@ async def scan(request: Request, key: KeyInfo = Depends(require("scan"))) -> JSO
     ``review``, a case) before the answer is sent.
     """
     services: Services = request.app.state.services
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = media_type(request)
     if ctype == "multipart/form-data":
         req = await _from_multipart(request, services)
     elif ctype == "application/json":
@@ -191,7 +169,7 @@ async def scan(request: Request, key: KeyInfo = Depends(require("scan"))) -> JSO
         {
             "scan_id": scan_id,
             "decision": decision,
-            "matches": answer.matches_json(),
+            "matches": answer.matches,
             "signals": answer.signals,
             "quality": answer.quality,
             "content_id": req.content_id,

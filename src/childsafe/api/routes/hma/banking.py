@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from childsafe.api.bodies import media_type
 from childsafe.api.routes.hma.common import (
     CurateKey,
     HmaError,
@@ -149,7 +150,7 @@ async def content_add(
 
 
 def _is_json(request: Request) -> bool:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = media_type(request)
     return ctype == "application/json" or ctype.endswith("+json")
 
 

@@ -21,8 +21,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from childsafe.api.auth import require
+from childsafe.api.bodies import MULTIPART_OVERHEAD, media_type, read_limited
 from childsafe.api.errors import ApiError
-from childsafe.api.routes.scan import MULTIPART_OVERHEAD, read_limited
 from childsafe.api.services import Services
 from childsafe.auth import KeyInfo
 from childsafe.banks import BankService
@@ -109,8 +109,7 @@ class Upload:
 
 
 def is_multipart(request: Request) -> bool:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return ctype == "multipart/form-data"
+    return media_type(request) == "multipart/form-data"
 
 
 async def read_form(request: Request, services: Services, *, need_file: bool) -> Upload | None:
