@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     hma_auth: bool = True
     #: Serve ``/metrics`` without a key (for scrapers on a private network).
     metrics_public: bool = False
+    #: Chat: open a review case when a pair (or a sender, above all its pairs) rises to this
+    #: band or higher. Every band change is recorded and sent as a webhook regardless.
+    chat_case_band: Literal["watch", "nudge_child", "restrict_adult", "urgent_review"] = (
+        "nudge_child"
+    )
+    #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
+    chat_case_messages: int = Field(default=50, ge=0, le=1000)
+    #: Chat: forget pairs and senders untouched for this many days, and older band history
+    #: (0 keeps them forever). The server prunes once an hour; ``childsafe chat prune`` too.
+    chat_retention_days: float = Field(default=180.0, ge=0)
 
     # -- fetching URLs to scan (``{"url": ...}``, HMA's ``?url=``) -----------------------
     #: Only publicly routable addresses are fetched from, unless listed here as CIDRs (an

@@ -122,3 +122,38 @@ def test_every_worker_sees_a_bank_change_within_five_seconds(server, registry: R
     assert max(caught_up.values()) < 5.0, caught_up
     r = httpx.post(f"{base}/v1/scan", files={"file": jpeg(42)}, headers=h, timeout=30)
     assert r.json()["decision"] == "block"
+
+
+def test_demo_chat_batch_works_and_workers_share_chat_state(server) -> None:  # type: ignore[no-untyped-def]
+    """The printed chat request answers with bands; batches for one pair spread over both
+    workers at once all count, because the pair's state lives in the store."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, key, _, home = server
+    h = {"Authorization": f"Bearer {key}", "content-type": "application/json"}
+    demo = (home / "demo-chat.json").read_bytes()
+    r = httpx.post(f"{base}/v1/chat/messages", content=demo, headers=h, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["pairs"][0]["band"] in ("restrict_adult", "urgent_review")
+
+    accounts = {"w_adult": {"declared_age": 30}, "w_child": {"declared_age": 12}}
+
+    def send(i: int) -> int:
+        body = {
+            "accounts": accounts,
+            "messages": [
+                {"id": f"w{i}", "sender": "w_adult", "recipients": ["w_child"],
+                 "time": 1_000_000 + i, "text": "did you finish the level"}
+            ],
+        }  # fmt: skip
+        reply = httpx.post(f"{base}/v1/chat/messages", json=body, headers=h, timeout=30)
+        assert reply.status_code == 200, reply.text
+        return int(httpx.get(f"{base}/v1/status", headers=h, timeout=5).json()["pid"])
+
+    with ThreadPoolExecutor(6) as pool:
+        pids = set(pool.map(send, range(40)))
+    assert len(pids) == 2, "requests never reached the second worker"
+    pair = httpx.get(
+        f"{base}/v1/chat/pair", params={"adult": "w_adult", "minor": "w_child"}, headers=h
+    )
+    assert pair.json()["messages_adult_to_minor"] == 40

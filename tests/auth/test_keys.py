@@ -128,7 +128,7 @@ def test_duplicate_name_refused_until_revoked(keys: KeyService) -> None:
 
 @pytest.mark.parametrize("scopes", [["scna"], ["scan", "write"], [], "read"])
 def test_bad_scope_names_the_valid_ones(keys: KeyService, scopes: list[str]) -> None:
-    with pytest.raises(InvalidScope, match="use one or more of scan, curate, review, admin"):
+    with pytest.raises(InvalidScope, match="use one or more of scan, chat, curate, review, admin"):
         keys.create("k", scopes)
     assert keys.list() == []
 

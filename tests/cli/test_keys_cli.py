@@ -47,7 +47,7 @@ def test_revoke(cli: Cli) -> None:
 
 def test_errors_are_clear(cli: Cli) -> None:
     _, out, err = cli("keys", "create", "k", "--scope", "write", ok=False)
-    assert out == "" and "use one or more of scan, curate, review, admin" in err
+    assert out == "" and "use one or more of scan, chat, curate, review, admin" in err
     _, out, err = cli("keys", "create", "k", ok=False)
     assert out == "" and "at least one --scope" in err
     cli("keys", "create", "k", "--scope", "scan")

@@ -22,6 +22,7 @@ from childsafe.actions.errors import (
 )
 from childsafe.actions.events import (
     CASE_OPENED,
+    CHAT_BAND_CHANGED,
     EVENTS,
     SCAN_BLOCK,
     SCAN_REVIEW,
@@ -41,6 +42,7 @@ from childsafe.actions.webhooks import WebhookService
 
 __all__ = [
     "CASE_OPENED",
+    "CHAT_BAND_CHANGED",
     "DELIVERY_STATUSES",
     "EVENTS",
     "SCAN_BLOCK",

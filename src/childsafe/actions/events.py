@@ -43,9 +43,10 @@ from childsafe.store.types import utcnow
 SCAN_BLOCK = "scan.block"
 SCAN_REVIEW = "scan.review"
 CASE_OPENED = "case.opened"
+CHAT_BAND_CHANGED = "chat.band_changed"
 WEBHOOK_TEST = "webhook.test"
 #: Every event name a webhook can subscribe to, in the order listings show them.
-EVENTS = (SCAN_BLOCK, SCAN_REVIEW, CASE_OPENED, WEBHOOK_TEST)
+EVENTS = (SCAN_BLOCK, SCAN_REVIEW, CASE_OPENED, CHAT_BAND_CHANGED, WEBHOOK_TEST)
 
 CASE_KIND_MAX = 32
 PLATFORM_ID_MAX = 256

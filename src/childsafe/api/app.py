@@ -12,19 +12,26 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from childsafe import __version__
 from childsafe.api import errors
-from childsafe.api.routes import hma, metrics, scan, status
+from childsafe.api.routes import chat, hma, metrics, scan, status
+from childsafe.api.schemas import ScanJson
 from childsafe.api.services import Services
+from childsafe.chat.batch import ChatBatch
 from childsafe.settings import Settings
 
 DESCRIPTION = """\
 Scan uploads against hash banks of known abuse material, before anyone sees them.
 
+Score chat for the warning signs of grooming, per adult-to-minor pair and per sender
+(`/v1/chat/*`).
+
 Every endpoint except `/healthz`, `/status` and `/status/live` needs
-`Authorization: Bearer <key>`; create keys with `childsafe keys create NAME --scope scan`.
+`Authorization: Bearer <key>`; create keys with `childsafe keys create NAME --scope scan`
+(`--scope chat` for the chat endpoints).
 The `/h`, `/m` and `/c` endpoints answer as Hasher-Matcher-Actioner 2.0 does, so HMA clients
 work unchanged (see docs/hma.md for the differences kept on purpose).
 """
@@ -56,6 +63,29 @@ class _CountRequests:
             if services is not None:
                 template = getattr(route, "path", None) or "unmatched"
                 services.metrics.requests.labels(template, scope["method"], str(status_code)).inc()
+
+
+#: Request bodies read by hand (to limit their size as they arrive) and so not declared as
+#: parameters: their schemas are added to the OpenAPI document here, for the routes' ``$ref``.
+BODY_MODELS: tuple[type[BaseModel], ...] = (ScanJson, ChatBatch)
+
+
+def _install_body_schemas(app: FastAPI) -> None:
+    default = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = default()
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for model in BODY_MODELS:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -90,7 +120,8 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
-    for module in (scan, status, metrics, hma):
+    _install_body_schemas(app)
+    for module in (scan, chat, status, metrics, hma):
         app.include_router(module.router)
     app.add_middleware(_CountRequests)
     return app

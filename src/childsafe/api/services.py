@@ -15,6 +15,9 @@ from childsafe.api.auth import KeyChecker
 from childsafe.api.metrics import Metrics
 from childsafe.auth import KeyService
 from childsafe.banks import BankService
+from childsafe.chat import ChatService
+from childsafe.chat.pruner import Pruner
+from childsafe.grooming.bands import Band
 from childsafe.media import DecodeLimits
 from childsafe.plugins import Registry, load_registry
 from childsafe.scan.live import LiveScanner
@@ -58,6 +61,8 @@ class Services:
     metrics: Metrics
     fetcher: Fetcher
     pipeline: ScanPipeline
+    chat: ChatService
+    pruner: Pruner | None = None
     dispatcher: Dispatcher | None = None
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     owns_store: bool = True
@@ -79,6 +84,12 @@ class Services:
         live = LiveScanner.load(banks, registry, cache_dir=settings.home / "cache")
         limits = DecodeLimits(max_bytes=settings.max_file_bytes, max_pixels=settings.max_pixels)
         recorder = ScanRecorder(store.sessions, mode=settings.scan_records)
+        chat = ChatService(
+            store.sessions,
+            case_band=Band(settings.chat_case_band),
+            case_messages=settings.chat_case_messages,
+            retention_days=settings.chat_retention_days,
+        )
         return cls(
             settings=settings,
             store=store,
@@ -92,6 +103,8 @@ class Services:
             fetcher=Fetcher(fetch_policy(settings)),
             dispatcher=Dispatcher(store.sessions) if settings.dispatch_webhooks else None,
             pipeline=ScanPipeline(live, registry, recorder, limits),
+            chat=chat,
+            pruner=Pruner(chat) if settings.chat_retention_days > 0 else None,
             limits=limits,
             owns_store=owns,
         )
@@ -107,8 +120,12 @@ class Services:
         self.recorder.start()
         if self.dispatcher is not None:
             self.dispatcher.start()
+        if self.pruner is not None:
+            self.pruner.start()
 
     def stop(self) -> None:
+        if self.pruner is not None:
+            self.pruner.stop()
         if self.dispatcher is not None:
             self.dispatcher.close()
         self.live.stop()

@@ -20,7 +20,7 @@ from childsafe.cli.context import CliContext
 # The key service (and SQLAlchemy under it) is imported inside the commands that use it, so
 # `childsafe --help` starts without loading the database layer. For the same reason the scopes
 # are spelled out here for the help text; a test keeps them equal to the service's.
-SCOPES_HELP = ("scan", "curate", "review", "admin")
+SCOPES_HELP = ("scan", "chat", "curate", "review", "admin")
 
 keys_app = typer.Typer(
     help="API keys for the HTTP service: create, list, revoke.", no_args_is_help=True

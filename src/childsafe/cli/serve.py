@@ -8,8 +8,10 @@ store; they read their settings from the environment, so options given here are 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,8 @@ from childsafe.cli.context import CliContext
 
 DEMO_KEY_NAME = "demo"
 DEMO_KEY_FILE = "demo-api-key"
+DEMO_SCOPES = ["scan", "chat"]
+DEMO_CHAT_FILE = "demo-chat.json"
 
 
 def _demo_key(cli: CliContext) -> str:
@@ -30,17 +34,18 @@ def _demo_key(cli: CliContext) -> str:
     if path.exists():
         secret = path.read_text().strip()
         try:
-            cli.keys.authenticate(secret, "scan")
+            for scope in DEMO_SCOPES:
+                cli.keys.authenticate(secret, scope)
             return secret
-        except Exception:  # revoked or from another database: make a new one
+        except Exception:  # revoked, from another database or an older demo: make a new one
             path.unlink()
     from childsafe.auth import KeyExists
 
     try:
-        _, secret = cli.keys.create(DEMO_KEY_NAME, ["scan"])
+        _, secret = cli.keys.create(DEMO_KEY_NAME, DEMO_SCOPES)
     except KeyExists:
         cli.keys.revoke(DEMO_KEY_NAME)
-        _, secret = cli.keys.create(DEMO_KEY_NAME, ["scan"])
+        _, secret = cli.keys.create(DEMO_KEY_NAME, DEMO_SCOPES)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as f:
@@ -56,11 +61,45 @@ def _seed_demo(cli: CliContext, base_url: str) -> str:
         uploads = seed_demo(cli.banks, cli.registry, folder)
     secret = _demo_key(cli)
     sample = next((p for p in uploads if "-crop" in p.name), uploads[0])
+    chat = cli.settings.home / DEMO_CHAT_FILE
+    chat.write_text(json.dumps(demo_chat_batch(time.time()), indent=2) + "\n")
+    auth = f'-H "Authorization: Bearer {secret}"'
     return (
         f"\nDemo ready: a bank of generated pictures; altered copies are in {folder}.\n"
-        f"Try (a demo key with the scan scope is in {cli.settings.home / DEMO_KEY_FILE}):\n\n"
-        f'  curl -s -H "Authorization: Bearer {secret}" -F file=@{sample} {base_url}/v1/scan\n'
+        f"Try (a demo key with the scan and chat scopes is in "
+        f"{cli.settings.home / DEMO_KEY_FILE}):\n\n"
+        f"  curl -s {auth} -F file=@{sample} {base_url}/v1/scan\n"
+        f"  curl -s {auth} -H 'content-type: application/json' -d @{chat} "
+        f"{base_url}/v1/chat/messages\n"
     )
+
+
+def demo_chat_batch(now: float) -> dict[str, object]:
+    """An invented stranger's four warning signs to an invented child, ending at ``now``."""
+    texts = (
+        "hey! saw you in the lobby, how old are you?",
+        "you're really mature for your age",
+        "keep this our little secret ok?",
+        "add me on the other app, easier to talk",
+    )
+    start = now - 60 * len(texts)
+    return {
+        "accounts": {
+            "demo_adult": {"declared_age": 34, "account_age_days": 3},
+            "demo_child": {"declared_age": 13},
+        },
+        "messages": [
+            {
+                "id": f"demo_{i}",
+                "conversation_id": "demo_conversation",
+                "sender": "demo_adult",
+                "recipients": ["demo_child"],
+                "time": start + 60 * i,
+                "text": text,
+            }
+            for i, text in enumerate(texts)
+        ],
+    }
 
 
 def _warm_matcher_cache(cli: CliContext) -> None:

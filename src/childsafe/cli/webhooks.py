@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 # The actions layer (and SQLAlchemy and httpx under it) is imported inside the commands, so
 # `childsafe --help` starts fast. The event names are spelled out for the help text; a test
 # keeps them equal to the service's.
-EVENTS_HELP = ("scan.block", "scan.review", "case.opened", "webhook.test")
+EVENTS_HELP = (
+    "scan.block",
+    "scan.review",
+    "case.opened",
+    "chat.band_changed",
+    "webhook.test",
+)
 STATUSES_HELP = ("pending", "delivered", "failed")
 
 webhooks_app = typer.Typer(

@@ -33,7 +33,7 @@ they return (``scoring_messages``, ``scoring_reports``) are re-exported here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 
 from childsafe.grooming.bands import Band, BandChange
 from childsafe.grooming.categories import Category, Hit
@@ -87,7 +87,8 @@ class Scorer:
     """Scores chat messages into per-pair and per-sender risk. Feed messages in time order.
 
     Not thread-safe: one scorer per worker, with messages of one pair always routed to the same
-    worker (shard by the pair's accounts).
+    worker (shard by the pair's accounts), or one scorer per batch over state maps that the
+    caller loads and saves under a lock (``pairs``, ``senders``; what ``childsafe.chat`` does).
     """
 
     def __init__(
@@ -95,13 +96,18 @@ class Scorer:
         config: ScorerConfig | None = None,
         detector: LexicalDetector | None = None,
         semantic: SemanticStage | None = None,
+        *,
+        pairs: MutableMapping[tuple[str, str], PairState] | None = None,
+        senders: MutableMapping[str, SenderState] | None = None,
     ) -> None:
         self.config = config or ScorerConfig()
         self.detector = detector or LexicalDetector()
         self._normalizer = self.detector.normalizer
         self._semantic = semantic
-        self._pairs: dict[tuple[str, str], PairState] = {}
-        self._senders: dict[str, SenderState] = {}
+        # Injected maps let a service keep the state elsewhere (the store loads the pairs and
+        # senders a batch touches, the scorer updates them, the store writes them back).
+        self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
+        self._senders: MutableMapping[str, SenderState] = {} if senders is None else senders
         self._clock = -math.inf
         cfg = self.config
         self._weights = [float(cfg.category_weights[c]) for c in CATEGORIES]
@@ -364,6 +370,9 @@ class Scorer:
 
     def pair_state(self, adult: str, minor: str) -> PairState | None:
         return self._pairs.get((adult, minor))
+
+    def sender_state(self, account: str) -> SenderState | None:
+        return self._senders.get(account)
 
     def pair_report(self, adult: str, minor: str, now: float | None = None) -> PairReport | None:
         """The pair's risk and explanation at ``now`` (default: the latest message time)."""

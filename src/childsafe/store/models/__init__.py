@@ -15,6 +15,15 @@ from childsafe.store.models.banks import (
     EntrySignal,
 )
 from childsafe.store.models.base import NAMING_CONVENTION, Base
+from childsafe.store.models.chat import (
+    CHAT_BANDS,
+    CHAT_ID_MAX,
+    CHAT_PAIR_KINDS,
+    CHAT_SUBJECTS,
+    ChatBandChange,
+    ChatPair,
+    ChatSender,
+)
 from childsafe.store.models.keys import API_KEY_SCOPES, ApiKey
 from childsafe.store.models.scans import CASE_STATUSES, DECISIONS, SCAN_SOURCES, Case, ScanRecord
 from childsafe.store.models.webhooks import OutboxMessage, Webhook
@@ -25,6 +34,10 @@ __all__ = [
     "CASE_STATUSES",
     "CHANGE_ENTITIES",
     "CHANGE_OPS",
+    "CHAT_BANDS",
+    "CHAT_ID_MAX",
+    "CHAT_PAIR_KINDS",
+    "CHAT_SUBJECTS",
     "DECISIONS",
     "NAMING_CONVENTION",
     "SCAN_SOURCES",
@@ -35,6 +48,9 @@ __all__ = [
     "Base",
     "Case",
     "Change",
+    "ChatBandChange",
+    "ChatPair",
+    "ChatSender",
     "EntrySignal",
     "OutboxMessage",
     "ScanRecord",

@@ -11,7 +11,7 @@ from childsafe.store.models.base import Base
 from childsafe.store.types import Json, UtcDateTime, utcnow
 
 #: What an API key may do; ``admin`` implies every other scope.
-API_KEY_SCOPES = ("scan", "curate", "review", "admin")
+API_KEY_SCOPES = ("scan", "chat", "curate", "review", "admin")
 
 
 class ApiKey(Base):

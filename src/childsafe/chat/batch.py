@@ -1,0 +1,170 @@
+"""What a platform sends to ``POST /v1/chat/messages``, checked, and turned into scorer input.
+
+A batch carries the messages and, once, what the platform knows about the accounts in them
+(declared age, whether it is verified, account age) and about pairs of accounts (connected,
+a recorded relationship such as family or teacher). Facts are sent with every batch because
+they change (an age gets verified, two accounts connect) and the latest ones apply.
+
+A message to several recipients (a group) becomes one scorer message per recipient, with the
+same message id, because risk is per pair; ``guardians_present`` marks a group in which a
+guardian of the child takes part. Times are seconds since the epoch or ISO 8601 text with a
+time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from childsafe.grooming.metadata import AccountFacts, PairFacts
+from childsafe.grooming.scoring_messages import ChatMessage
+
+#: Limits on one batch: large enough for a busy second of a mid-sized platform, small enough
+#: that one request holds its locks briefly.
+MAX_MESSAGES = 1000
+MAX_RECIPIENTS = 64
+MAX_TEXT_CHARS = 4000
+ID_MAX = 256
+
+AccountId = Annotated[str, Field(min_length=1, max_length=ID_MAX, examples=["acct_1234"])]
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declared_age: int | None = Field(default=None, ge=0, le=130, examples=[34])
+    age_verified: bool = False
+    account_age_days: float | None = Field(default=None, ge=0, examples=[3])
+
+    def facts(self) -> AccountFacts:
+        return AccountFacts(self.declared_age, self.age_verified, self.account_age_days)
+
+
+class RelationshipIn(BaseModel):
+    """What the platform records about two accounts (in either direction)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accounts: tuple[AccountId, AccountId]
+    connected: bool = False
+    relationship: str | None = Field(
+        default=None,
+        max_length=32,
+        description="recorded relationship: 'family', 'teacher', or another label",
+        examples=["family"],
+    )
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: AccountId = Field(description="the platform's message id", examples=["msg_1"])
+    conversation_id: str | None = Field(default=None, max_length=ID_MAX, examples=["conv_9"])
+    sender: AccountId
+    recipients: list[AccountId] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+    time: float | datetime = Field(
+        description="seconds since the epoch, or ISO 8601 with a time zone",
+        examples=["2026-11-22T14:00:00Z"],
+    )
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    guardians_present: bool = Field(
+        default=False, description="sent in a group in which a guardian of the child takes part"
+    )
+
+    @field_validator("time")
+    @classmethod
+    def _aware(cls, v: float | datetime) -> float | datetime:
+        if isinstance(v, datetime) and v.tzinfo is None:
+            raise ValueError("time needs a time zone, e.g. 2026-11-22T14:00:00Z")
+        return v
+
+    @model_validator(mode="after")
+    def _not_self(self) -> MessageIn:
+        if self.sender in self.recipients:
+            raise ValueError(f"sender {self.sender!r} is also a recipient")
+        return self
+
+    @property
+    def seconds(self) -> float:
+        return self.time.timestamp() if isinstance(self.time, datetime) else float(self.time)
+
+
+class ChatBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[MessageIn] = Field(min_length=1, max_length=MAX_MESSAGES)
+    accounts: dict[AccountId, AccountIn] = Field(
+        default_factory=dict, description="what the platform knows about each account"
+    )
+    relationships: list[RelationshipIn] = Field(default_factory=list, max_length=MAX_MESSAGES)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ChatBatch:
+        seen: set[str] = set()
+        for i, m in enumerate(self.messages):
+            if m.id in seen:
+                raise ValueError(f"messages[{i}].id {m.id!r} appears twice in the batch")
+            seen.add(m.id)
+        return self
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
+    """One scorer message per (message, recipient), in time order (stable for equal times)."""
+    facts = {account: a.facts() for account, a in batch.accounts.items()}
+    pairs: dict[tuple[str, str], RelationshipIn] = {}
+    for r in batch.relationships:
+        pairs[pair_key(*r.accounts)] = r
+    unknown = AccountFacts()
+    out: list[tuple[MessageIn, ChatMessage]] = []
+    for m in sorted(batch.messages, key=lambda m: m.seconds):
+        when = m.seconds
+        for recipient in m.recipients:
+            rel = pairs.get(pair_key(m.sender, recipient))
+            pair = PairFacts(
+                connected=rel.connected if rel else False,
+                known_relationship=rel.relationship if rel else None,
+                guardians_present=m.guardians_present,
+            )
+            out.append(
+                (
+                    m,
+                    ChatMessage(
+                        m.id,
+                        when,
+                        m.sender,
+                        recipient,
+                        m.text,
+                        facts.get(m.sender, unknown),
+                        facts.get(recipient, unknown),
+                        pair,
+                    ),
+                )
+            )
+    return out
+
+
+def example() -> dict[str, Any]:
+    """A small valid batch, for the OpenAPI page and ``--help`` texts (invented accounts)."""
+    return {
+        "accounts": {
+            "acct_adult": {"declared_age": 34, "account_age_days": 3},
+            "acct_child": {"declared_age": 13},
+        },
+        "relationships": [],
+        "messages": [
+            {
+                "id": "msg_1",
+                "conversation_id": "conv_1",
+                "sender": "acct_adult",
+                "recipients": ["acct_child"],
+                "time": "2026-11-22T14:00:00Z",
+                "text": "hey! saw you in the lobby, how old are you?",
+            }
+        ],
+    }

@@ -1,0 +1,391 @@
+"""Chat risk as a service: batches in, pair and sender risk out, state kept in the store.
+
+Every server process can take any batch. For one batch, in one transaction: lock the pairs and
+senders it touches (:mod:`childsafe.chat.locks`), load their states, let a fresh
+:class:`~childsafe.grooming.scoring.Scorer` update them, write back what changed, and record
+every band change with its webhook and, when a pair or sender rises to ``case_band`` or above,
+a review case. If anything fails the whole batch rolls back and the platform can resend it:
+nothing half-scored is kept.
+
+Only derived features are stored (``childsafe.grooming.codec``); message text is stored only in
+a review case, where a reviewer must read it: the case gets the batch's messages between the
+two accounts (at most ``case_messages``), and earlier evidence is referenced by message id.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from childsafe.actions import CHAT_BAND_CHANGED, enqueue, open_case
+from childsafe.chat.batch import ChatBatch, MessageIn, to_scorer_messages
+from childsafe.chat.locks import lock_chat_state
+from childsafe.chat.views import BandChangeOut, PairView, SenderView, band_change_out
+from childsafe.grooming.bands import Band, BandChange
+from childsafe.grooming.codec import decode_pair, decode_sender, encode_pair, encode_sender
+from childsafe.grooming.detectors import LexicalDetector
+from childsafe.grooming.metadata import pair_kind
+from childsafe.grooming.scoring import Scorer, ScorerConfig, SemanticStage
+from childsafe.grooming.scoring_messages import ChatMessage
+from childsafe.grooming.scoring_reports import PairReport, SenderReport
+from childsafe.grooming.state import PairState, SenderState
+from childsafe.store import SessionFactory, unit_of_work
+from childsafe.store.models import Case, ChatBandChange, ChatPair, ChatSender
+from childsafe.store.types import utcnow
+
+#: Case priority by the band that opened or raised it.
+CASE_PRIORITY = {Band.NUDGE_CHILD: 1, Band.RESTRICT_ADULT: 2, Band.URGENT_REVIEW: 3}
+HISTORY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    messages: int
+    pairs: list[dict[str, Any]]
+    senders: list[dict[str, Any]]
+    band_changes: list[BandChangeOut]
+    semantic_calls: int
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    pairs: int
+    senders: int
+    band_changes: int
+
+
+class ChatService:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        config: ScorerConfig | None = None,
+        *,
+        semantic: SemanticStage | None = None,
+        case_band: Band = Band.NUDGE_CHILD,
+        case_messages: int = 50,
+        retention_days: float = 180.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        base = config or ScorerConfig()
+        if base.keep_quotes:  # reports quote nothing: quotes would be message text
+            from dataclasses import replace
+
+            base = replace(base, keep_quotes=False)
+        self.config = base
+        # Built once: compiling the phrase rules takes about 140 ms; a detector is read-only
+        # once built, so every request's scorer shares it.
+        self.detector = LexicalDetector()
+        self.sessions = sessions
+        self.semantic = semantic
+        self.case_band = case_band
+        self.case_messages = case_messages
+        self.retention_days = retention_days
+        self.clock = clock
+
+    # -- ingest --------------------------------------------------------------------------------
+
+    def ingest(self, batch: ChatBatch) -> IngestResult:
+        items = to_scorer_messages(batch)
+        pair_keys, sender_keys = _touched(cm for _, cm in items)
+        now = self.clock()
+        with unit_of_work(self.sessions) as s:
+            lock_chat_state(s, pair_keys, sender_keys)
+            pair_rows = _pair_rows(s, pair_keys)
+            sender_rows = _sender_rows(s, sender_keys)
+            pairs: dict[tuple[str, str], PairState] = {
+                k: decode_pair(r.state) for k, r in pair_rows.items()
+            }
+            senders: dict[str, SenderState] = {
+                k: decode_sender(r.state) for k, r in sender_rows.items()
+            }
+            scorer = Scorer(self.config, self.detector, self.semantic, pairs=pairs, senders=senders)
+            events: list[tuple[BandChange, MessageIn]] = []
+            semantic_calls = 0
+            for source, cm in items:
+                outcome = scorer.process(cm)
+                semantic_calls += outcome.semantic
+                events.extend((e, source) for e in outcome.events)
+            touched_pairs = self._write_pairs(s, pairs, pair_rows, now)
+            touched_senders = self._write_senders(s, senders, sender_rows, now)
+            s.flush()
+            changes = [self._record(s, scorer, e, src, items, now) for e, src in events]
+        return IngestResult(
+            messages=len(batch.messages),
+            pairs=[
+                {
+                    "adult": a,
+                    "minor": m,
+                    "kind": st.kind.value,
+                    "risk": round(st.risk, 4),
+                    "band": st.band.value,
+                }
+                for (a, m), st in sorted(touched_pairs.items())
+            ],
+            senders=[
+                {"account": a, "risk": round(st.risk, 4), "band": st.band.value}
+                for a, st in sorted(touched_senders.items())
+            ],
+            band_changes=changes,
+            semantic_calls=semantic_calls,
+        )
+
+    def _write_pairs(
+        self,
+        s: Session,
+        states: Mapping[tuple[str, str], PairState],
+        rows: Mapping[tuple[str, str], ChatPair],
+        now: datetime,
+    ) -> dict[tuple[str, str], PairState]:
+        touched = {}
+        for key, st in states.items():
+            data = encode_pair(st)
+            row = rows.get(key)
+            if row is not None and row.state == data:
+                continue
+            touched[key] = st
+            if row is None:
+                row = ChatPair(adult=key[0], minor=key[1])
+                s.add(row)
+            row.kind, row.risk, row.band = st.kind.value, st.risk, st.band.value
+            row.last_time, row.last_seen, row.state = st.last_time, now, data
+        return touched
+
+    def _write_senders(
+        self,
+        s: Session,
+        states: Mapping[str, SenderState],
+        rows: Mapping[str, ChatSender],
+        now: datetime,
+    ) -> dict[str, SenderState]:
+        touched = {}
+        for key, st in states.items():
+            data = encode_sender(st)
+            row = rows.get(key)
+            if row is not None and row.state == data:
+                continue
+            touched[key] = st
+            if row is None:
+                row = ChatSender(account=key)
+                s.add(row)
+            row.risk, row.band, row.last_seen, row.state = st.risk, st.band.value, now, data
+        return touched
+
+    def _record(
+        self,
+        s: Session,
+        scorer: Scorer,
+        event: BandChange,
+        source: MessageIn,
+        items: list[tuple[MessageIn, ChatMessage]],
+        now: datetime,
+    ) -> BandChangeOut:
+        """The change's history row, its webhook and, when it rises far enough, its case."""
+        case_id = None
+        if (
+            event.new.rank >= self.case_band.rank
+            and event.new.rank > event.old.rank
+            and (event.other is not None or _sender_above_pairs(scorer, event))
+        ):
+            case_id = self._case(s, scorer, event, items, now)
+        row = ChatBandChange(
+            subject=event.subject,
+            adult=event.account,
+            minor=event.other,
+            old_band=event.old.value,
+            new_band=event.new.value,
+            risk=event.risk,
+            time=event.time,
+            message_id=event.message_id,
+            conversation_id=source.conversation_id,
+            case_id=case_id,
+            created_at=now,
+        )
+        s.add(row)
+        s.flush()
+        out = band_change_out(row)
+        enqueue(s, CHAT_BAND_CHANGED, out.to_dict(), now=now)
+        return out
+
+    def _case(
+        self,
+        s: Session,
+        scorer: Scorer,
+        event: BandChange,
+        items: list[tuple[MessageIn, ChatMessage]],
+        now: datetime,
+    ) -> int:
+        """Open the pair's (or sender's) case, or raise the priority of the open one, and
+        attach this batch's messages between the accounts concerned."""
+        report: PairReport | SenderReport | None
+        if event.other is not None:
+            report = scorer.pair_report(event.account, event.other, event.time)
+            accounts = {event.account, event.other}
+        else:
+            report = scorer.sender_report(event.account, event.time)
+            accounts = {event.account}
+        texts = [
+            {"id": cm.id, "conversation_id": src.conversation_id, "time": cm.time,
+             "from": cm.sender, "to": cm.recipient, "text": cm.text}
+            for src, cm in items
+            if cm.sender in accounts and (event.other is None or cm.recipient in accounts)
+        ][-self.case_messages :]  # fmt: skip
+        priority = CASE_PRIORITY.get(event.new, 0)
+        existing = _open_case(s, event.account, event.other)
+        if existing is not None:
+            reason = dict(existing.reason)
+            known = {m["id"] for m in reason.get("messages", [])}
+            reason["messages"] = [
+                *reason.get("messages", []),
+                *(m for m in texts if m["id"] not in known),
+            ]
+            reason.update(band=event.new.value, risk=round(event.risk, 4))
+            reason["report"] = None if report is None else report.to_dict()
+            existing.reason = reason
+            existing.priority = max(existing.priority, priority)
+            existing.updated_at = now
+            return int(existing.id)
+        return open_case(
+            s,
+            kind="chat" if event.other is not None else "chat_sender",
+            scan_id=None,
+            content_id=None,
+            user_id=event.account,
+            reason={
+                "subject": event.subject,
+                "adult": event.account,
+                "minor": event.other,
+                "band": event.new.value,
+                "risk": round(event.risk, 4),
+                "report": None if report is None else report.to_dict(),
+                "messages": texts,
+            },
+            priority=priority,
+            now=now,
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def pair(self, adult: str, minor: str, at: float | None = None) -> PairView | None:
+        """The pair's risk and explanation at ``at`` (default: now, or its last message if
+        later), with its band history."""
+        with unit_of_work(self.sessions, write=False) as s:
+            row = s.get(ChatPair, (adult, minor))
+            if row is None:
+                return None
+            sender = s.get(ChatSender, adult)
+            senders = {} if sender is None else {adult: decode_sender(sender.state)}
+            pairs = {(adult, minor): decode_pair(row.state)}
+            scorer = Scorer(self.config, self.detector, pairs=pairs, senders=senders)
+            when = _when(at, row.last_time)
+            report = scorer.pair_report(adult, minor, when)
+            assert report is not None
+            history = _history(s, adult, minor)
+        return PairView(report, when, history)
+
+    def sender(self, account: str, at: float | None = None) -> SenderView | None:
+        with unit_of_work(self.sessions, write=False) as s:
+            row = s.get(ChatSender, account)
+            if row is None:
+                return None
+            state = decode_sender(row.state)
+            minors = list(state.pair_risks)
+            rows = _pair_rows(s, {(account, m) for m in minors})
+            pairs = {k: decode_pair(r.state) for k, r in rows.items()}
+            scorer = Scorer(self.config, self.detector, pairs=pairs, senders={account: state})
+            last = max((r.last_time for r in rows.values()), default=0.0)
+            when = _when(at, last)
+            report = scorer.sender_report(account, when)
+            assert report is not None
+            history = _history(s, account, None)
+        return SenderView(report, when, history)
+
+    # -- retention -----------------------------------------------------------------------------
+
+    def prune(self, *, older_than_days: float | None = None) -> PruneReport:
+        """Forget pairs and senders not touched for the retention period, and old history.
+        Cases keep their messages: closing and purging cases belongs to the review queue."""
+        days = self.retention_days if older_than_days is None else older_than_days
+        cutoff = self.clock() - timedelta(days=days)
+        with unit_of_work(self.sessions) as s:
+            p = s.execute(delete(ChatPair).where(ChatPair.last_seen < cutoff))
+            q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
+            r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
+        return PruneReport(_count(p), _count(q), _count(r))
+
+
+def _sender_above_pairs(scorer: Scorer, event: BandChange) -> bool:
+    """Whether a sender's band is above every one of its pairs' bands: only then does the
+    sender need a case of its own (fan-out); otherwise the pair's case already covers it."""
+    sender = scorer.sender_state(event.account)
+    if sender is None:
+        return True
+    for minor in sender.pair_risks:
+        pair = scorer.pair_state(event.account, minor)
+        if pair is not None and pair.band.rank >= event.new.rank:
+            return False
+    return True
+
+
+def _count(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _when(at: float | None, last_time: float) -> float:
+    return max(time.time(), last_time) if at is None else at
+
+
+def _touched(messages: Iterable[ChatMessage]) -> tuple[set[tuple[str, str]], set[str]]:
+    """Every pair a batch may create or update, and every adult side (whose sender state
+    the scorer reads for fan-out and updates with pair risks)."""
+    pairs: set[tuple[str, str]] = set()
+    for cm in messages:
+        s_role, r_role = cm.sender_facts.role, cm.recipient_facts.role
+        if pair_kind(s_role, r_role) is not None:
+            pairs.add((cm.sender, cm.recipient))
+        if pair_kind(r_role, s_role) is not None:
+            pairs.add((cm.recipient, cm.sender))
+    return pairs, {a for a, _ in pairs}
+
+
+def _pair_rows(s: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], ChatPair]:
+    if not keys:
+        return {}
+    adults = sorted({a for a, _ in keys})
+    minors = sorted({m for _, m in keys})
+    rows = s.scalars(select(ChatPair).where(ChatPair.adult.in_(adults), ChatPair.minor.in_(minors)))
+    return {(r.adult, r.minor): r for r in rows if (r.adult, r.minor) in keys}
+
+
+def _sender_rows(s: Session, keys: set[str]) -> dict[str, ChatSender]:
+    if not keys:
+        return {}
+    rows = s.scalars(select(ChatSender).where(ChatSender.account.in_(sorted(keys))))
+    return {r.account: r for r in rows}
+
+
+def _open_case(s: Session, adult: str, minor: str | None) -> Case | None:
+    q = (
+        select(Case)
+        .join(ChatBandChange, ChatBandChange.case_id == Case.id)
+        .where(Case.status == "open", ChatBandChange.adult == adult)
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+    q = q.where(ChatBandChange.minor.is_(None) if minor is None else ChatBandChange.minor == minor)
+    return s.scalars(q).first()
+
+
+def _history(s: Session, adult: str, minor: str | None) -> list[BandChangeOut]:
+    q = select(ChatBandChange).where(ChatBandChange.adult == adult)
+    if minor is None:
+        q = q.where(ChatBandChange.subject == "sender")
+    else:
+        q = q.where(ChatBandChange.subject == "pair", ChatBandChange.minor == minor)
+    rows = s.scalars(q.order_by(ChatBandChange.id.desc()).limit(HISTORY_LIMIT)).all()
+    return [band_change_out(r) for r in reversed(rows)]

@@ -1,0 +1,116 @@
+"""``/v1/chat/*`` over HTTP: keys, batches, errors, and reading pairs and senders back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Api
+from tests.factories.chat import ADULT, CHILD, batch, conversation, message
+
+FACTS = {"acct_a": ADULT, "acct_c": CHILD}
+
+
+def post(api: Api, body: Any, headers: dict[str, str]) -> Any:
+    return api.client.post("/v1/chat/messages", json=body, headers=headers)
+
+
+def test_a_batch_is_scored_and_its_pair_and_sender_can_be_read(api: Api) -> None:
+    key = api.key("chat")
+    r = post(api, batch(conversation(), FACTS), key)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["messages"] == 8
+    assert body["pairs"][0] | {"risk": 0} == {
+        "adult": "acct_a", "minor": "acct_c", "kind": "adult_minor", "risk": 0,
+        "band": "urgent_review",
+    }  # fmt: skip
+    changes = body["band_changes"]
+    assert changes[0]["old_band"] == "none" and changes[-1]["new_band"] == "urgent_review"
+    assert any(c["case_id"] is not None for c in changes)
+
+    pair = api.client.get(
+        "/v1/chat/pair", params={"adult": "acct_a", "minor": "acct_c", "at": 1_000_500}, headers=key
+    )
+    assert pair.status_code == 200, pair.text
+    p = pair.json()
+    assert p["band"] == "urgent_review" and p["messages_adult_to_minor"] == 4
+    cats = {c["category"] for c in p["explanation"]["categories"]}
+    assert {"secrecy", "meeting_request", "platform_move", "age_probing"} <= cats
+    assert all(m["quote"] is None for c in p["explanation"]["categories"] for m in c["messages"])
+    assert [h["new_band"] for h in p["history"]][-1] == "urgent_review"
+    assert any("age_gap" in line for line in p["explanation_text"])
+
+    sender = api.client.get(
+        "/v1/chat/sender", params={"account": "acct_a", "at": 1_000_500}, headers=key
+    )
+    assert sender.status_code == 200
+    assert sender.json()["top_pairs"][0]["minor"] == "acct_c"
+
+
+def test_iso_times_group_messages_and_relationships(api: Api) -> None:
+    key = api.key("chat")
+    accounts = {"mum": {"declared_age": 39, "age_verified": True}, "k1": CHILD, "k2": CHILD}
+    msgs = [
+        message("1", "mum", ["k1", "k2"], "2026-11-22T17:00:00Z", "is your mom home?"),
+        message("2", "mum", "k1", "2026-11-22T17:01:00+00:00", "keep this our little secret ok?"),
+    ]
+    rels = [{"accounts": ["k1", "mum"], "connected": True, "relationship": "family"}]
+    body = post(api, batch(msgs, accounts, rels), key).json()
+    risks = {p["minor"]: p["risk"] for p in body["pairs"]}
+    assert set(risks) == {"k1", "k2"}
+    pair = api.client.get("/v1/chat/pair", params={"adult": "mum", "minor": "k1"}, headers=key)
+    names = {f["name"] for f in pair.json()["explanation"]["factors"]}
+    assert "known_relationship" in names
+
+
+def test_keys_are_required_and_scoped(api: Api) -> None:
+    body = batch(conversation(), FACTS)
+    assert post(api, body, {}).status_code == 401
+    r = post(api, body, api.key("scan"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "missing_scope"
+    assert api.client.get("/v1/chat/sender", params={"account": "x"}).status_code == 401
+
+
+def test_bad_batches_are_refused_naming_the_problem_and_nothing_is_kept(api: Api) -> None:
+    key = api.key("chat")
+    good = conversation()
+    cases = [
+        ({"messages": []}, "messages"),
+        ({"messages": [{**good[0], "time": "2026-11-22T17:00:00"}]}, "time zone"),
+        ({"messages": [{**good[0], "recipients": ["acct_a"]}]}, "also a recipient"),
+        ({"messages": [good[0], good[0]]}, "appears twice"),
+        ({"messages": good, "accounts": {"acct_a": {"declared_age": 300}}}, "declared_age"),
+        ({"messages": [{**good[0], "colour": "red"}]}, "colour"),
+        ({"messages": [{**good[0], "text": "x" * 4001}]}, "text"),
+    ]
+    for body, needle in cases:
+        r = post(api, body, key)
+        assert r.status_code == 422, (needle, r.text)
+        assert r.json()["error"]["code"] == "invalid_request"
+        assert needle in r.json()["error"]["message"], (needle, r.json())
+    r = api.client.post(
+        "/v1/chat/messages",
+        content=b"{not json",
+        headers={**key, "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    r = api.client.get("/v1/chat/pair", params={"adult": "acct_a", "minor": "acct_c"}, headers=key)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "pair_not_found"
+
+
+def test_an_oversized_body_is_refused(api: Api) -> None:
+    key = api.key("chat")
+    r = api.client.post(
+        "/v1/chat/messages",
+        content=b"[" + b" " * (8 * 1024 * 1024 + 1) + b"]",
+        headers={**key, "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+def test_openapi_documents_the_batch(api: Api) -> None:
+    doc = api.client.get("/openapi.json").json()
+    assert {"/v1/chat/messages", "/v1/chat/pair", "/v1/chat/sender"} <= set(doc["paths"])
+    schemas = doc["components"]["schemas"]
+    assert {"ChatBatch", "MessageIn", "AccountIn", "ScanJson"} <= set(schemas)
+    assert schemas["ChatBatch"]["properties"]["messages"]["items"]["$ref"].endswith("MessageIn")

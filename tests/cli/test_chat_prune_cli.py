@@ -1,0 +1,34 @@
+"""``childsafe chat prune``: retention applied from the command line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from childsafe.chat import ChatBatch, ChatService
+from childsafe.settings import Settings
+from childsafe.store import open_store
+from childsafe.store.types import utcnow
+from tests.cli.conftest import Cli
+from tests.factories.chat import ADULT, CHILD, batch, conversation
+
+
+def _seed(cli: Cli, days_ago: float) -> None:
+    with open_store(Settings(home=cli.home)) as store:
+        service = ChatService(store.sessions, clock=lambda: utcnow() - timedelta(days=days_ago))
+        service.ingest(
+            ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
+        )
+
+
+def test_prune_uses_retention_and_the_option(cli: Cli) -> None:
+    _seed(cli, days_ago=30)
+    _, out, _ = cli("chat", "prune")
+    assert "removed 0 pair(s), 0 sender(s)" in out  # 30 days is within the default 180
+    _, out, _ = cli("chat", "prune", "--older-than-days", "7")
+    assert "removed 1 pair(s), 1 sender(s)" in out
+
+
+def test_prune_refuses_when_retention_is_off(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CHILDSAFE_CHAT_RETENTION_DAYS", "0")
+    _, _, err = cli("chat", "prune", ok=False)
+    assert "retention is off" in err
