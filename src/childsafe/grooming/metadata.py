@@ -140,6 +140,14 @@ class MetadataConfig:
     known_other: float = 0.7
     guardians_present: float = 0.5
     connected: float = 0.85
+    #: Family cues in the conversation (``kinship``): the minor side called the adult side by
+    #: a family term; the adult side referred to shared family or household routine in at
+    #: least ``kinship_adult_messages`` messages; or both. Not applied when the platform
+    #: already records the pair as family, nor after the adult side claimed a family-like role.
+    kinship_minor: float = 0.5
+    kinship_adult: float = 0.6
+    kinship_both: float = 0.4
+    kinship_adult_messages: int = 2
     #: One of the two ages is unknown: scored as adult-to-minor, discounted by this much.
     unknown_age: float = 0.85
     #: The lowering factors together never take the evidence below this share of its value.
@@ -155,9 +163,14 @@ class MetadataConfig:
             self.guardians_present,
             self.connected,
             self.unknown_age,
+            self.kinship_minor,
+            self.kinship_adult,
+            self.kinship_both,
         )
         if not all(0.0 < v <= 1.0 for v in lowering):
             raise ValueError("lowering multipliers must be in (0, 1]")
+        if self.kinship_adult_messages < 1:
+            raise ValueError("kinship_adult_messages must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +189,12 @@ class PairContext:
     fan_out: int = 0
     #: Of those, how many were opened with a message similar to this pair's opener.
     similar_openers: int = 0
+    #: Family cues (``kinship``): messages of the minor side addressing the adult side with a
+    #: family term, messages of the adult side about shared family or household routine, and
+    #: whether the adult side claimed a family-like role.
+    kin_minor: int = 0
+    kin_adult: int = 0
+    kin_claim: bool = False
 
 
 def age_claim_mismatch(claimed: int, declared: int | None, config: MetadataConfig) -> bool:
@@ -292,6 +311,9 @@ def factors(context: PairContext, config: MetadataConfig) -> tuple[Factor, ...]:
         out.append(
             Factor("known_relationship", multiplier, f"the platform records them as {known}")
         )
+    kin = kinship_factor(context, config)
+    if kin is not None:
+        out.append(kin)
     if context.facts.guardians_present:
         out.append(
             Factor(
@@ -303,6 +325,39 @@ def factors(context: PairContext, config: MetadataConfig) -> tuple[Factor, ...]:
     if context.facts.connected:
         out.append(Factor("connected", config.connected, "the two accounts are connected"))
     return tuple(out)
+
+
+def kinship_factor(context: PairContext, config: MetadataConfig) -> Factor | None:
+    """The ``kinship_cues`` effect, if the conversation shows family cues strong enough.
+
+    The child's words count more than the adult's: one message in which the minor side calls
+    the adult side "mom" or "grandpa" is enough, while the adult side's own references to
+    shared family and household routine must come in at least ``kinship_adult_messages``
+    messages. Nothing when the platform already records the pair as family (the cues would
+    count twice) or when the adult side claimed a family-like role.
+    """
+    if context.kin_claim or context.facts.known_relationship == "family":
+        return None
+    minor = context.kin_minor
+    adult = context.kin_adult
+    if minor >= 1 and adult >= 1:
+        value = config.kinship_both
+    elif minor >= 1:
+        value = config.kinship_minor
+    elif adult >= config.kinship_adult_messages:
+        value = config.kinship_adult
+    else:
+        return None
+    parts = []
+    if minor:
+        parts.append(f"the child called them by a family term in {_times(minor)}")
+    if adult:
+        parts.append(f"they mentioned shared family or household routine in {_times(adult)}")
+    return Factor("kinship_cues", value, " and ".join(parts))
+
+
+def _times(n: int) -> str:
+    return "1 message" if n == 1 else f"{n} messages"
 
 
 def multiplier(found: tuple[Factor, ...], floor: float) -> float:

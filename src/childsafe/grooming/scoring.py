@@ -38,6 +38,7 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from childsafe.grooming.bands import Band, BandChange
 from childsafe.grooming.categories import Category, Hit
 from childsafe.grooming.detectors import LexicalDetector
+from childsafe.grooming.kinship import observe as observe_kinship
 from childsafe.grooming.metadata import AccountFacts, PairKind, age_claim_mismatch, pair_kind
 from childsafe.grooming.scoring_config import (
     DEFAULT_CATEGORY_WEIGHTS,
@@ -218,9 +219,12 @@ class Scorer:
         """Add the message's evidence and re-evaluate the pair if it changed or if its risk is
         older than ``reevaluate_seconds`` (so decay shows without a recompute per message)."""
         now = message.time
+        cue = observe_kinship(state, message.text, hits, self._normalizer, adult_side=forward_side)
         changed = self._apply(state, message, hits, forward_side=forward_side)
-        if changed or (
-            state.has_evidence and now - state.evaluated_at >= self.config.reevaluate_seconds
+        if (
+            changed
+            or (cue and state.has_evidence)
+            or (state.has_evidence and now - state.evaluated_at >= self.config.reevaluate_seconds)
         ):
             self._evaluate(key, state, now, message.id, events)
         return PairUpdate(key[0], key[1], state.kind, state.risk, state.band)

@@ -58,6 +58,9 @@ def pair_context(
         fast_move=state.fast_move,
         fan_out=state.fan_out,
         similar_openers=state.similar_openers,
+        kin_minor=state.kin_minor,
+        kin_adult=state.kin_adult,
+        kin_claim=state.kin_claim,
     )
 
 
@@ -147,6 +150,11 @@ def pair_report(
                 f"the adult side played age down in message {state.suspected_adult_at}: "
                 "scored as a possible adult from then on"
             )
+    if state.kin_claim and state.kind is not PairKind.PEER_MINORS:
+        notes.append(
+            'the adult side claimed a family-like role ("like an uncle", "call me dad"): '
+            "family cues in the conversation do not lower the risk"
+        )
     downs = [f.multiplier for f in a.factors if f.multiplier < 1.0]
     if downs and math.prod(downs) < cfg.metadata.floor:
         notes.append(

@@ -66,6 +66,9 @@ class PairState:
         "fan_out",
         "fast_move",
         "first_time",
+        "kin_adult",
+        "kin_claim",
+        "kin_minor",
         "kind",
         "last_time",
         "messages_in",
@@ -106,6 +109,11 @@ class PairState:
         self.suspected_adult_at: str | None = None
         self.fan_out = 0
         self.similar_openers = 0
+        # Family cues in the conversation (``kinship``): messages of each side, and whether
+        # the adult side claimed a family-like role (which turns the effect off).
+        self.kin_adult = 0
+        self.kin_minor = 0
+        self.kin_claim = False
         self.band = Band.NONE
         self.risk = 0.0
 
