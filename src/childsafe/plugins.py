@@ -7,13 +7,20 @@ registry is an object built on demand (``load_registry()``), never a module-leve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from childsafe.signals.base import SignalType
 
 SIGNAL_TYPES_GROUP = "childsafe.signal_types"
+#: Grooming semantic stages (``childsafe.grooming.scoring.SemanticStage``): each entry point
+#: names a factory (usually the class) called with keyword arguments to build a stage. Loading
+#: the entry point must not load a model; the built-in ``minilm`` loads its model on first use.
+SEMANTIC_STAGES_GROUP = "childsafe.semantic_stages"
+
+SemanticStageFactory = Callable[..., Any]
 
 
 class PluginError(RuntimeError):
@@ -23,6 +30,23 @@ class PluginError(RuntimeError):
 @dataclass
 class Registry:
     signal_types: dict[str, SignalType] = field(default_factory=dict)
+    semantic_stages: dict[str, SemanticStageFactory] = field(default_factory=dict)
+
+    def add_semantic_stage(self, name: str, factory: SemanticStageFactory) -> None:
+        if not callable(factory):
+            raise PluginError(f"semantic stage {name!r} is not a factory (a class or function)")
+        if name in self.semantic_stages:
+            raise PluginError(f"two plugins claim the semantic stage name {name!r}")
+        self.semantic_stages[name] = factory
+
+    def semantic_stage(self, name: str, **kwargs: Any) -> Any:
+        """A new semantic stage built by the factory registered as ``name``."""
+        try:
+            factory = self.semantic_stages[name]
+        except KeyError:
+            known = ", ".join(sorted(self.semantic_stages)) or "none"
+            raise KeyError(f"unknown semantic stage {name!r} (known: {known})") from None
+        return factory(**kwargs)
 
     def add_signal_type(self, plugin: SignalType, *, name: str | None = None) -> None:
         key = name or plugin.name
@@ -50,8 +74,12 @@ def _load(ep: EntryPoint) -> object:
         raise PluginError(f"cannot load plugin {ep.name!r} from {ep.value!r}: {e}") from e
 
 
-def load_registry(extra: Iterable[SignalType] = ()) -> Registry:
-    """Build a registry from installed entry points (plus ``extra``, for tests and embedding)."""
+def load_registry(
+    extra: Iterable[SignalType] = (),
+    extra_semantic: Mapping[str, SemanticStageFactory] | None = None,
+) -> Registry:
+    """Build a registry from installed entry points (plus ``extra`` and ``extra_semantic``, for
+    tests and embedding)."""
     reg = Registry()
     for ep in sorted(entry_points(group=SIGNAL_TYPES_GROUP), key=lambda e: e.name):
         cls = _load(ep)
@@ -60,4 +88,11 @@ def load_registry(extra: Iterable[SignalType] = ()) -> Registry:
         reg.add_signal_type(cls(), name=ep.name)
     for plugin in extra:
         reg.add_signal_type(plugin)
+    for ep in sorted(entry_points(group=SEMANTIC_STAGES_GROUP), key=lambda e: e.name):
+        factory = _load(ep)
+        if not callable(factory):
+            raise PluginError(f"plugin {ep.name!r} ({ep.value}) is not a semantic stage factory")
+        reg.add_semantic_stage(ep.name, factory)
+    for name, factory in (extra_semantic or {}).items():
+        reg.add_semantic_stage(name, factory)
     return reg

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     chat_case_band: Literal["watch", "nudge_child", "restrict_adult", "urgent_review"] = (
         "nudge_child"
     )
+    #: Chat: the embedding stage (``semantic`` extra). ``auto``: used when installed; ``on``:
+    #: required; ``off``: lexical rules only.
+    chat_semantic: Literal["auto", "on", "off"] = "auto"
+    #: Chat: the operator's own confirmed examples for the embedding stage, loaded at start:
+    #: JSONL files (``{"category", "text", "label"}``) or Roblox Sentinel index directories.
+    chat_exemplars: list[Path] = Field(default_factory=list)
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

@@ -17,6 +17,8 @@ from childsafe.auth import KeyService
 from childsafe.banks import BankService
 from childsafe.chat import ChatService
 from childsafe.chat.pruner import Pruner
+from childsafe.chat.semantic import SharedStage
+from childsafe.chat.semantic import build as build_semantic
 from childsafe.grooming.bands import Band
 from childsafe.media import DecodeLimits
 from childsafe.plugins import Registry, load_registry
@@ -90,6 +92,9 @@ class Services:
             case_messages=settings.chat_case_messages,
             retention_days=settings.chat_retention_days,
         )
+        chat.semantic = build_semantic(
+            settings.chat_semantic, chat.detector, settings.chat_exemplars
+        )
         return cls(
             settings=settings,
             store=store,
@@ -122,6 +127,8 @@ class Services:
             self.dispatcher.start()
         if self.pruner is not None:
             self.pruner.start()
+        if isinstance(self.chat.semantic, SharedStage):
+            self.chat.semantic.start()  # loads the model in the background
 
     def stop(self) -> None:
         if self.pruner is not None:

@@ -3,7 +3,9 @@
 ``chat score FILE.jsonl`` prints each pair's and sender's risk, band and explanation, and every
 band change in the order it happened. ``chat eval DATASET`` prints conversation-level
 precision, recall, false-positive rate per relationship type and messages to detection, with
-bootstrap intervals, for childsafe and two baselines run on the same messages.
+bootstrap intervals, for childsafe and the baselines run on the same messages; with the
+semantic extra installed (or ``--semantic``) also childsafe with its embedding stage and
+Sentinel's scoring shape over the same embedding model (``sentinel-embed``).
 
 Tables go to stdout; progress and warnings to stderr. ``--json`` prints machine-readable output
 instead (one object for ``eval``; JSON lines for ``score``).
@@ -168,12 +170,30 @@ def eval_(
             help=f"Band that counts as a detection ({', '.join(BANDS_HELP)}).",
         ),
     ] = "nudge_child",
+    semantic: Annotated[
+        bool | None,
+        typer.Option(
+            "--semantic/--no-semantic",
+            help="Also score with the embedding stage and add the sentinel-embed baselines "
+            "(default: on when the semantic extra is installed).",
+        ),
+    ] = None,
 ) -> None:
-    """Precision, recall, FPR per relationship and messages to detection, vs two baselines."""
+    """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
     from childsafe.grooming.evaluate import SPLITS, evaluate
+    from childsafe.grooming.semantic.embedder import (
+        INSTALL_HINT,
+        SemanticUnavailableError,
+        semantic_available,
+    )
 
     cli: CliContext = ctx.obj
+    available = semantic_available()
+    if semantic is None:
+        semantic = available
+    elif semantic and not available:
+        raise cli.fail(f"--semantic needs the semantic extra: {INSTALL_HINT}")
     if split not in SPLITS:
         raise cli.fail(f"--split must be one of {', '.join(SPLITS)}")
     if alert not in BANDS_HELP:
@@ -189,8 +209,13 @@ def eval_(
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=total)
+        run = evaluate
+        if semantic:
+            from childsafe.grooming.semantic.evaluate import evaluate_semantic
+
+            run = evaluate_semantic
         try:
-            report = evaluate(
+            report = run(
                 records,
                 split=split,
                 alert=Band(alert),
@@ -198,6 +223,8 @@ def eval_(
                 seed=seed,
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
+        except SemanticUnavailableError as e:
+            raise cli.fail(str(e)) from None
         except (KeyError, TypeError, ValueError) as e:
             raise cli.fail(f"{dataset}: {e!r}") from None
     if as_json:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -67,6 +68,12 @@ class CharTfidf:
         return out
 
 
+class Vectorizer(Protocol):
+    """Texts to L2-normalised rows (``CharTfidf``, or a sentence-embedding model)."""
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class SentinelShape:
     """Sentinel's scoring shape over lexical vectors (see the module docstring).
 
@@ -90,6 +97,7 @@ class SentinelShape:
         min_score: float = 0.1,
         min_messages: int = 10,
         window: int = 100,
+        vectorizer: Vectorizer | None = None,
     ) -> None:
         self.harmful = sorted(set(harmful))
         self.benign = sorted(set(benign))
@@ -99,7 +107,9 @@ class SentinelShape:
         self.min_score = min_score
         self.min_messages = min_messages
         self.window = window
-        self.vectorizer = CharTfidf([*self.harmful, *self.benign])
+        # Character n-gram TF-IDF fitted on the exemplars unless another vectorizer is given
+        # (``childsafe.grooming.semantic.evaluate`` passes Sentinel's own embedding model).
+        self.vectorizer: Vectorizer = vectorizer or CharTfidf([*self.harmful, *self.benign])
         self._pos = self.vectorizer.transform(self.harmful)
         self._neg = self.vectorizer.transform(self.benign)
 

@@ -343,9 +343,10 @@ class Scorer:
         """Whether one more message from the adult side could lift the pair into a band at or
         above ``semantic_min_band`` that it is not in yet: the gate for the semantic stage.
 
-        The bound assumes the message shows, at full strength, the single category that would
-        add most (its weight times the evidence still missing, plus the breadth bonus if it
-        would newly count), under the pair's current metadata multiplier.
+        The bound assumes the message shows, at the strongest the stage can return (its
+        ``max_strength``, else full strength), the single category that would add most (its
+        weight times the evidence still missing, plus the breadth bonus if it would newly
+        count), under the pair's current metadata multiplier.
         """
         state = self._pairs.get(key)
         if state is None:
@@ -356,7 +357,8 @@ class Scorer:
             return False
         threshold = cfg.bands.threshold(list(Band)[target])
         a = self._assess(key, state, now)
-        return upper_risk(cfg, self._weights, self._peer, state, a) >= threshold
+        strength = float(getattr(self._semantic, "max_strength", 1.0))
+        return upper_risk(cfg, self._weights, self._peer, state, a, strength) >= threshold
 
     # -- reports -------------------------------------------------------------------------------
 

@@ -41,7 +41,9 @@ class SemanticStage(Protocol):
     It is called for a message from the adult side of a tracked pair, with the lexical hits
     already found, and returns *additional* hits for categories the lexical stage missed
     (paraphrases). The scorer calls it only when :meth:`Scorer.could_change_band` says one
-    message could move the pair's band, so its cost is paid on a small share of traffic.
+    message could move the pair's band, so its cost is paid on a small share of traffic. A stage
+    whose hits are never stronger than some value says so with a ``max_strength`` attribute:
+    the gate then opens only where a hit that strong could move the band.
     """
 
     def detect(

@@ -93,16 +93,18 @@ def upper_risk(
     peer: Sequence[float],
     state: PairState,
     a: Assessment,
+    strength: float = 1.0,
 ) -> float:
     """The highest risk one more message from the adult side could give the pair: the bound
     behind :meth:`Scorer.could_change_band`, whose docstring says what it assumes. An upper
-    bound, so the semantic stage is never skipped for a message that could matter."""
+    bound, so the semantic stage is never skipped for a message that could matter.
+    ``strength`` is the strongest hit the stage can return (1.0 when it does not say)."""
     direction = peer if state.kind is PairKind.PEER_MINORS else None
     if state.suspected_adult_at is not None:
         direction = None
     best = 0.0
     for index, value in enumerate(a.per_category):
-        amount = direction[index] if direction is not None else 1.0
+        amount = (direction[index] if direction is not None else 1.0) * strength
         after = 1.0 - (1.0 - value) * (1.0 - amount)
         gain = weights[index] * (after - value)
         if value < cfg.breadth_min <= after:

@@ -88,6 +88,7 @@ async def post_messages(
         "pairs": result.pairs,
         "senders": result.senders,
         "band_changes": [c.to_dict() for c in result.band_changes],
+        "semantic": result.semantic,
     }
 
 

@@ -49,4 +49,17 @@ def status(request: Request, _: Any = Depends(require("scan"))) -> dict[str, Any
             "last_error": st.last_error,
         },
         "scan_records": services.settings.scan_records,
+        "chat": semantic_status(services),
+    }
+
+
+def semantic_status(services: Services) -> dict[str, Any]:
+    """The chat embedding stage: ``off``, ``loading``, ``ready`` or ``failed`` (and why)."""
+    stage = services.chat.semantic
+    if stage is None:
+        return {"semantic": "off"}
+    return {
+        "semantic": str(getattr(stage, "state", "ready")),
+        "semantic_error": getattr(stage, "error", None),
+        "operator_exemplars": getattr(stage, "loaded_exemplars", 0),
     }

@@ -1,0 +1,151 @@
+"""The embedding stage in the server: chosen by settings, loaded once, shared by requests.
+
+``CHILDSAFE_CHAT_SEMANTIC``: ``auto`` (the default) uses the stage when the ``semantic`` extra
+is installed and goes without it otherwise; ``on`` requires it (the server refuses to start
+without it); ``off`` never loads it. The model takes a few seconds and about 100 MB to load,
+so a server loads it in the background at start; batches that arrive before it is ready are
+scored by the lexical stage alone, and the answer says so (``semantic: false``).
+
+Requests of one worker run in a thread pool, and the stage (its cache, its counters) is not
+thread-safe, so one lock serialises its calls; with one torch thread per worker the model
+would run one call at a time anyway. Before a batch is scored, the texts the stage may be
+asked about are embedded in one call (``prefetch``): a third of the cost per text of
+one-at-a-time calls.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from childsafe.grooming.categories import Hit
+from childsafe.grooming.detectors import LexicalDetector
+from childsafe.grooming.normalize import Normalized
+from childsafe.grooming.scoring_messages import ChatMessage
+
+if TYPE_CHECKING:
+    from childsafe.grooming.semantic import EmbeddingStage
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["auto", "on", "off"]
+
+
+class SharedStage:
+    """A :class:`~childsafe.grooming.scoring_messages.SemanticStage` safe to share between
+    request threads, loaded in the background."""
+
+    def __init__(self, detector: LexicalDetector, exemplars: Sequence[Path] = ()) -> None:
+        self.detector = detector
+        self.exemplars = tuple(exemplars)
+        self.loaded_exemplars = 0
+        self._lock = threading.Lock()
+        self._stage: EmbeddingStage | None = None
+        self._ready = threading.Event()
+        self.error: str | None = None
+
+    def load(self) -> None:
+        """Build the stage (loads the model); called once, from a background thread."""
+        try:
+            from childsafe.grooming.semantic import EmbeddingStage
+
+            stage = EmbeddingStage(normalizer=self.detector.normalizer)
+            for path in self.exemplars:
+                added = stage.load_sentinel_index(path) if path.is_dir() else stage.load_jsonl(path)
+                self.loaded_exemplars += len(added)
+            stage.detect_text("warming up the model")
+            self._stage = stage
+            # The model's objects would otherwise be walked by every full collection, a pause
+            # in whatever request is running (see Services.start): freeze them too, once.
+            gc.collect()
+            gc.freeze()
+        except Exception as e:  # the server runs on, lexical only
+            self.error = f"{type(e).__name__}: {e}"
+            log.warning("semantic stage unavailable, scoring chat lexically: %s", self.error)
+        finally:
+            self._ready.set()
+
+    def start(self) -> None:
+        threading.Thread(target=self.load, name="semantic-load", daemon=True).start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the load to end; true if the stage is usable."""
+        self._ready.wait(timeout)
+        return self._stage is not None
+
+    @property
+    def ready(self) -> bool:
+        return self._stage is not None
+
+    @property
+    def state(self) -> str:
+        """``ready``, ``loading`` or ``failed`` (``error`` says why), for ``/v1/status``."""
+        if self._stage is not None:
+            return "ready"
+        return "failed" if self._ready.is_set() else "loading"
+
+    @property
+    def max_strength(self) -> float:
+        return self._stage.max_strength if self._stage is not None else 1.0
+
+    def prefetch(
+        self, messages: Sequence[ChatMessage], wanted: Callable[[ChatMessage], bool]
+    ) -> int:
+        """Embed, in one call, the batch's messages the stage is likely to be asked about:
+        those ``wanted`` says the gate is open for (judged on the state before the batch) that
+        have no lexical sign. A message left out is still embedded on its own if the gate opens
+        for it during the batch; one prefetched and then not asked for costs a batch slot."""
+        stage = self._stage
+        if stage is None:
+            return 0
+        chosen: list[Normalized] = []
+        for m in messages:
+            if not wanted(m):
+                continue
+            normalized = self.detector.normalizer.normalize(m.text)
+            if stage.config.skip_if_lexical and self.detector.detect_normalized(normalized):
+                continue
+            chosen.append(normalized)
+        with self._lock:
+            return stage.prefetch(chosen)
+
+    def detect(
+        self, message: ChatMessage, normalized: Normalized, lexical: Sequence[Hit]
+    ) -> Sequence[Hit]:
+        stage = self._stage
+        if stage is None:
+            return ()
+        with self._lock:
+            return stage.detect(message, normalized, lexical)
+
+
+def build(
+    mode: Mode, detector: LexicalDetector, exemplars: Sequence[Path] = ()
+) -> SharedStage | None:
+    """The stage the settings ask for, not yet loaded (call ``start``), or ``None``.
+
+    Exemplar paths are checked here, so a mistyped one stops the server at start; what is in
+    them is read when the stage loads (``state`` ``failed`` and ``error`` if it is bad)."""
+    for path in exemplars:
+        if not path.exists():
+            raise RuntimeError(f"CHILDSAFE_CHAT_EXEMPLARS: {path} does not exist")
+        if path.is_file() and path.suffix != ".jsonl":
+            raise RuntimeError(
+                f"CHILDSAFE_CHAT_EXEMPLARS: {path} is neither a .jsonl file nor a Sentinel "
+                "index directory"
+            )
+    if mode == "off":
+        return None
+    from childsafe.grooming.semantic.embedder import INSTALL_HINT, semantic_available
+
+    if not semantic_available():
+        if mode == "on":
+            raise RuntimeError(
+                f"CHILDSAFE_CHAT_SEMANTIC=on but the semantic extra is missing: {INSTALL_HINT}"
+            )
+        return None
+    return SharedStage(detector, exemplars)

