@@ -153,7 +153,7 @@ def test_sentinel_index_checks_model_dimension_and_alignment(
         read_sentinel_index(root)
 
     (root / "embeddings.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{bad")
-    with pytest.raises(SentinelIndexError, match="not a safetensors file"):
+    with pytest.raises(SentinelIndexError, match="not a usable safetensors file"):
         read_sentinel_index(root)
 
 

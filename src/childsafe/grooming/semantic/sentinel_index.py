@@ -10,9 +10,8 @@ three files, none of them a pickle:
 - ``corpus.json`` (newer versions; optional): ``{"positive_corpus": [texts] | null,
   "negative_corpus": [texts] | null}``, row-aligned with the embeddings.
 
-safetensors is a plain format (an 8-byte little-endian header length, a JSON header naming
-each tensor's dtype, shape and byte range, then the raw numbers), so it is read here with the
-standard library and numpy: no torch, no code execution. Pickled files (``.pkl``, ``.pt``,
+safetensors holds only a JSON header and raw numbers, so reading it (with the ``safetensors``
+library, no torch) runs no code. Pickled files (``.pkl``, ``.pt``,
 ``.bin`` or anything starting with a pickle opcode) are **refused**, never unpickled: a pickle
 can run arbitrary code when loaded, and Sentinel does not write one.
 
@@ -26,8 +25,6 @@ the stage assigns each positive the category of its nearest shipped positive exe
 from __future__ import annotations
 
 import json
-import math
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +39,7 @@ EMBEDDINGS_FILE = "embeddings.safetensors"
 CORPUS_FILE = "corpus.json"
 POSITIVE_KEY = "positive_embeddings"
 NEGATIVE_KEY = "negative_embeddings"
-_MAX_HEADER = 16 * 1024 * 1024
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib")
-_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2"}
 
 
 class SentinelIndexError(ExemplarError):
@@ -52,7 +47,8 @@ class SentinelIndexError(ExemplarError):
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Every tensor of a safetensors file as a float32 array (F32, F64, F16 and BF16)."""
+    """Every tensor of a safetensors file as a float32 array, read by the ``safetensors``
+    library (no code runs); pickles and torch archives are refused before it is asked."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -62,46 +58,23 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
             f"{path} looks like a pickle or a torch.save archive: refused (unpickling runs "
             "code); save the index with Sentinel's save_index, which writes safetensors"
         )
-    if len(data) < 8:
-        raise SentinelIndexError(f"{path}: too short to be a safetensors file")
-    (size,) = struct.unpack("<Q", data[:8])
-    if size > _MAX_HEADER or 8 + size > len(data):
-        raise SentinelIndexError(f"{path}: not a safetensors file (header length {size})")
     try:
-        header = json.loads(data[8 : 8 + size])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SentinelIndexError(f"{path}: not a safetensors file (bad header)") from None
-    if not isinstance(header, dict):
-        raise SentinelIndexError(f"{path}: not a safetensors file (bad header)")
-    body = memoryview(data)[8 + size :]
+        from safetensors import SafetensorError
+        from safetensors.numpy import load
+    except ImportError as e:  # the semantic extra brings it
+        raise SentinelIndexError(f"reading {path} needs the safetensors package: {e}") from None
+    try:
+        tensors = load(data)
+    except (SafetensorError, ValueError, TypeError) as e:
+        raise SentinelIndexError(f"{path}: not a usable safetensors file ({e})") from None
     out: dict[str, np.ndarray] = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        out[name] = _tensor(path, name, info, body)
+    for name, values in tensors.items():
+        if values.dtype.kind != "f":
+            raise SentinelIndexError(
+                f"{path}: tensor {name!r} has unsupported dtype {values.dtype}"
+            )
+        out[name] = values.astype(np.float32)
     return out
-
-
-def _tensor(path: Path, name: str, info: Any, body: memoryview) -> np.ndarray:
-    try:
-        dtype = info["dtype"]
-        shape = [int(n) for n in info["shape"]]
-        begin, end = (int(n) for n in info["data_offsets"])
-    except (KeyError, TypeError, ValueError):
-        raise SentinelIndexError(f"{path}: tensor {name!r} has a malformed header entry") from None
-    if dtype not in (*_DTYPES, "BF16"):
-        raise SentinelIndexError(f"{path}: tensor {name!r} has unsupported dtype {dtype}")
-    itemsize = 2 if dtype in ("F16", "BF16") else np.dtype(_DTYPES[dtype]).itemsize
-    count = math.prod(shape)
-    if not 0 <= begin <= end <= len(body) or end - begin != count * itemsize:
-        raise SentinelIndexError(f"{path}: tensor {name!r} has inconsistent byte offsets")
-    raw = body[begin:end]
-    if dtype == "BF16":
-        bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-        values = bits.view(np.float32)
-    else:
-        values = np.frombuffer(raw, dtype=_DTYPES[dtype]).astype(np.float32)
-    return values.reshape(shape)
 
 
 def _json(path: Path) -> Any:
@@ -198,6 +171,8 @@ def write_sentinel_index(
 ) -> None:
     """Write an index in Sentinel's layout (float32), e.g. to hand exemplars to a Sentinel
     deployment, and for tests. Mirrors ``sentinel.io.index_io.save_index``."""
+    from safetensors.numpy import save_file
+
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     config = {
@@ -206,20 +181,12 @@ def write_sentinel_index(
         "model_card": {},
     }
     (root / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
-    header: dict[str, Any] = {}
-    blobs: list[bytes] = []
-    offset = 0
-    for key, matrix in ((POSITIVE_KEY, positives), (NEGATIVE_KEY, negatives)):
-        blob = np.ascontiguousarray(matrix, dtype="<f4").tobytes()
-        header[key] = {
-            "dtype": "F32",
-            "shape": list(matrix.shape),
-            "data_offsets": [offset, offset + len(blob)],
-        }
-        blobs.append(blob)
-        offset += len(blob)
-    head = json.dumps(header).encode()
-    head += b" " * (-len(head) % 8)
-    (root / EMBEDDINGS_FILE).write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+    save_file(
+        {
+            POSITIVE_KEY: np.ascontiguousarray(positives, dtype=np.float32),
+            NEGATIVE_KEY: np.ascontiguousarray(negatives, dtype=np.float32),
+        },
+        str(root / EMBEDDINGS_FILE),
+    )
     corpus = {"positive_corpus": positive_texts, "negative_corpus": negative_texts}
     (root / CORPUS_FILE).write_text(json.dumps(corpus), encoding="utf-8")
