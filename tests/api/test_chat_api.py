@@ -114,3 +114,34 @@ def test_openapi_documents_the_batch(api: Api) -> None:
     schemas = doc["components"]["schemas"]
     assert {"ChatBatch", "MessageIn", "AccountIn", "ScanJson"} <= set(schemas)
     assert schemas["ChatBatch"]["properties"]["messages"]["items"]["$ref"].endswith("MessageIn")
+
+
+def test_reviewers_give_verdicts_and_operators_examples(api: Api) -> None:
+    body = post(api, batch(conversation(), FACTS), api.key("chat")).json()
+    case_id = next(c["case_id"] for c in body["band_changes"] if c["case_id"])
+    verdict = {"case_id": case_id, "message_id": "m2", "confirmed": True, "category": "secrecy"}
+    assert (
+        api.client.post("/v1/chat/verdicts", json=verdict, headers=api.key("chat")).status_code
+        == 403
+    )
+    r = api.client.post("/v1/chat/verdicts", json=verdict, headers=api.key("review"))
+    assert r.status_code == 200, r.text
+    assert r.json() | {"id": 0} == {
+        "id": 0, "source": "verdict", "label": "positive", "category": "secrecy",
+        "case_id": case_id, "message_id": "m2",
+    }  # fmt: skip
+    missing = {**verdict, "message_id": "not-in-case"}
+    r = api.client.post("/v1/chat/verdicts", json=missing, headers=api.key("review"))
+    assert r.status_code == 404 and "not-in-case" in r.json()["error"]["message"]
+
+    example = {"text": "this stays in our club only", "label": "positive", "category": "secrecy"}
+    assert (
+        api.client.post("/v1/chat/exemplars", json=example, headers=api.key("review")).status_code
+        == 403
+    )
+    r = api.client.post("/v1/chat/exemplars", json=example, headers=api.key("curate"))
+    assert r.status_code == 200 and r.json()["source"] == "operator"
+    r = api.client.post(
+        "/v1/chat/exemplars", json={**example, "category": "purple"}, headers=api.key("curate")
+    )
+    assert r.status_code == 422 and "purple" in r.json()["error"]["message"]

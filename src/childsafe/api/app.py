@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from childsafe import __version__
 from childsafe.api import errors
-from childsafe.api.routes import chat, hma, metrics, scan, status
+from childsafe.api.routes import chat, chat_feedback, hma, metrics, scan, status
 from childsafe.api.schemas import ScanJson
 from childsafe.api.services import Services
 from childsafe.chat.batch import ChatBatch
@@ -121,7 +121,7 @@ def create_app(
     )
     errors.install(app)
     _install_body_schemas(app)
-    for module in (scan, chat, status, metrics, hma):
+    for module in (scan, chat, chat_feedback, status, metrics, hma):
         app.include_router(module.router)
     app.add_middleware(_CountRequests)
     return app

@@ -16,6 +16,7 @@ from childsafe.api.metrics import Metrics
 from childsafe.auth import KeyService
 from childsafe.banks import BankService
 from childsafe.chat import ChatService
+from childsafe.chat.feedback import ExemplarFeed
 from childsafe.chat.pruner import Pruner
 from childsafe.chat.semantic import SharedStage
 from childsafe.chat.semantic import build as build_semantic
@@ -93,7 +94,10 @@ class Services:
             retention_days=settings.chat_retention_days,
         )
         chat.semantic = build_semantic(
-            settings.chat_semantic, chat.detector, settings.chat_exemplars
+            settings.chat_semantic,
+            chat.detector,
+            settings.chat_exemplars,
+            ExemplarFeed(store.sessions, interval_s=settings.refresh_interval_s * 5),
         )
         return cls(
             settings=settings,

@@ -28,6 +28,7 @@ from childsafe.grooming.normalize import Normalized
 from childsafe.grooming.scoring_messages import ChatMessage
 
 if TYPE_CHECKING:
+    from childsafe.chat.feedback import ExemplarFeed
     from childsafe.grooming.semantic import EmbeddingStage
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,14 @@ class SharedStage:
     """A :class:`~childsafe.grooming.scoring_messages.SemanticStage` safe to share between
     request threads, loaded in the background."""
 
-    def __init__(self, detector: LexicalDetector, exemplars: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        detector: LexicalDetector,
+        exemplars: Sequence[Path] = (),
+        feed: ExemplarFeed | None = None,
+    ) -> None:
         self.detector = detector
+        self.feed = feed
         self.exemplars = tuple(exemplars)
         self.loaded_exemplars = 0
         self._lock = threading.Lock()
@@ -113,6 +120,18 @@ class SharedStage:
         with self._lock:
             return stage.prefetch(chosen)
 
+    def sync(self) -> int:
+        """Add the verdicts and operator examples stored since the last sync (at most every
+        few seconds); returns how many were added."""
+        stage, feed = self._stage, self.feed
+        if stage is None or feed is None or not feed.due():
+            return 0
+        rows = feed.pull()
+        with self._lock:
+            for row in rows:
+                stage.add_verdict(row.text, row.category, row.label == "positive")
+        return len(rows)
+
     def detect(
         self, message: ChatMessage, normalized: Normalized, lexical: Sequence[Hit]
     ) -> Sequence[Hit]:
@@ -124,7 +143,10 @@ class SharedStage:
 
 
 def build(
-    mode: Mode, detector: LexicalDetector, exemplars: Sequence[Path] = ()
+    mode: Mode,
+    detector: LexicalDetector,
+    exemplars: Sequence[Path] = (),
+    feed: ExemplarFeed | None = None,
 ) -> SharedStage | None:
     """The stage the settings ask for, not yet loaded (call ``start``), or ``None``.
 
@@ -148,4 +170,4 @@ def build(
                 f"CHILDSAFE_CHAT_SEMANTIC=on but the semantic extra is missing: {INSTALL_HINT}"
             )
         return None
-    return SharedStage(detector, exemplars)
+    return SharedStage(detector, exemplars, feed)

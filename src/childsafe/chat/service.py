@@ -93,6 +93,9 @@ class ChatService:
     # -- ingest --------------------------------------------------------------------------------
 
     def ingest(self, batch: ChatBatch) -> IngestResult:
+        sync = getattr(self.semantic, "sync", None)
+        if sync is not None:  # reviewers' verdicts given on any worker since the last batch
+            sync()
         items = to_scorer_messages(batch)
         pair_keys, sender_keys = _touched(cm for _, cm in items)
         now = self.clock()

@@ -17,10 +17,13 @@ from childsafe.store.models.banks import (
 from childsafe.store.models.base import NAMING_CONVENTION, Base
 from childsafe.store.models.chat import (
     CHAT_BANDS,
+    CHAT_EXEMPLAR_LABELS,
+    CHAT_EXEMPLAR_SOURCES,
     CHAT_ID_MAX,
     CHAT_PAIR_KINDS,
     CHAT_SUBJECTS,
     ChatBandChange,
+    ChatExemplar,
     ChatPair,
     ChatSender,
 )
@@ -35,6 +38,8 @@ __all__ = [
     "CHANGE_ENTITIES",
     "CHANGE_OPS",
     "CHAT_BANDS",
+    "CHAT_EXEMPLAR_LABELS",
+    "CHAT_EXEMPLAR_SOURCES",
     "CHAT_ID_MAX",
     "CHAT_PAIR_KINDS",
     "CHAT_SUBJECTS",
@@ -49,6 +54,7 @@ __all__ = [
     "Case",
     "Change",
     "ChatBandChange",
+    "ChatExemplar",
     "ChatPair",
     "ChatSender",
     "EntrySignal",

@@ -25,6 +25,8 @@ from childsafe.store.types import BigId, Json, UtcDateTime, utcnow
 CHAT_BANDS = ("none", "watch", "nudge_child", "restrict_adult", "urgent_review")
 CHAT_SUBJECTS = ("pair", "sender")
 CHAT_PAIR_KINDS = ("adult_minor", "unknown_age", "peer_minors")
+CHAT_EXEMPLAR_SOURCES = ("operator", "verdict")
+CHAT_EXEMPLAR_LABELS = ("positive", "negative")
 #: Longest account or message id a platform may send.
 CHAT_ID_MAX = 256
 
@@ -88,4 +90,30 @@ class ChatBandChange(Base):
     message_id: Mapped[str] = mapped_column(String(CHAT_ID_MAX))
     conversation_id: Mapped[str | None] = mapped_column(String(CHAT_ID_MAX))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChatExemplar(Base):
+    """An example the operator or a reviewer gave the embedding stage, shared by every worker.
+
+    ``source`` is ``operator`` (sent as an example) or ``verdict`` (a reviewer's decision on a
+    message of a chat case: confirmed, it becomes a positive of its category; a false alarm, a
+    negative). The text is stored because the stage must embed it; for a verdict it is the
+    case's copy of the message, which the case already holds.
+    """
+
+    __tablename__ = "chat_exemplars"
+    __table_args__ = (
+        CheckConstraint(one_of("source", CHAT_EXEMPLAR_SOURCES), name="source"),
+        CheckConstraint(one_of("label", CHAT_EXEMPLAR_LABELS), name="label"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(4000))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    message_id: Mapped[str | None] = mapped_column(String(CHAT_ID_MAX))
+    actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
