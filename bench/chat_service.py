@@ -28,12 +28,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from _machine import describe
+from childsafe.chat.batch import batch_body
 from childsafe.grooming.scoring import ChatMessage
 from grooming import DATASET, load, mostly_peers
 from scan_service import childsafe_cmd, childsafe_env, free_port, start_server, stop_server
@@ -45,35 +47,16 @@ def batches(messages: list[ChatMessage], size: int, unique: bool) -> list[dict[s
     out = []
     for i in range(0, len(messages), size):
         chunk = messages[i : i + size]
-        accounts: dict[str, dict[str, Any]] = {}
-        rels: dict[tuple[str, str], dict[str, Any]] = {}
-        body = []
-        for m in chunk:
-            for account, f in ((m.sender, m.sender_facts), (m.recipient, m.recipient_facts)):
-                accounts[account] = {
-                    "declared_age": f.declared_age,
-                    "age_verified": f.age_verified,
-                    "account_age_days": f.account_age_days,
-                }
-            if m.pair.connected or m.pair.known_relationship:
-                a, b = sorted((m.sender, m.recipient))
-                rels[(a, b)] = {
-                    "accounts": [a, b],
-                    "connected": m.pair.connected,
-                    "relationship": m.pair.known_relationship,
-                }
-            # --unique-texts: a distinct tail on every message, so no cache can answer a repeat
-            # (the synthetic set has about 1,300 distinct texts among 25,075 messages).
-            # Messages under 3 words are left as they are: the stage skips them unembedded,
-            # and a number added to them would make them long enough to be embedded.
-            text = m.text
-            if unique and len(m.text.split()) >= 3:
-                text = f"{m.text} ({len(body) + i})"
-            body.append(
-                {"id": m.id, "sender": m.sender, "recipients": [m.recipient], "time": m.time,
-                 "text": text, "guardians_present": m.pair.guardians_present}
-            )  # fmt: skip
-        out.append({"messages": body, "accounts": accounts, "relationships": list(rels.values())})
+        if unique:
+            # A distinct tail on every message, so no cache can answer a repeat (the synthetic
+            # set has about 1,300 distinct texts among 25,075 messages). Messages under 3 words
+            # are left as they are: the stage skips them unembedded, and a number added to
+            # them would make them long enough to be embedded.
+            chunk = [
+                replace(m, text=f"{m.text} ({i + j})") if len(m.text.split()) >= 3 else m
+                for j, m in enumerate(chunk)
+            ]
+        out.append(batch_body(chunk))
     return out
 
 

@@ -13,6 +13,7 @@ time zone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -147,6 +148,35 @@ def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
                 )
             )
     return out
+
+
+def batch_body(messages: Sequence[ChatMessage]) -> dict[str, Any]:
+    """The ``POST /v1/chat/messages`` body for scorer messages (the inverse of
+    :func:`to_scorer_messages` for one recipient per message): to replay a JSONL file of
+    conversations into the service, and for tests and benchmarks. Relationships are sent only
+    for pairs the messages say something about."""
+    accounts: dict[str, dict[str, Any]] = {}
+    relationships: dict[tuple[str, str], dict[str, Any]] = {}
+    out = []
+    for m in messages:
+        for account, f in ((m.sender, m.sender_facts), (m.recipient, m.recipient_facts)):
+            accounts[account] = {
+                "declared_age": f.declared_age,
+                "age_verified": f.age_verified,
+                "account_age_days": f.account_age_days,
+            }
+        if m.pair.connected or m.pair.known_relationship:
+            a, b = pair_key(m.sender, m.recipient)
+            relationships[(a, b)] = {
+                "accounts": [a, b],
+                "connected": m.pair.connected,
+                "relationship": m.pair.known_relationship,
+            }
+        out.append(
+            {"id": m.id, "sender": m.sender, "recipients": [m.recipient], "time": m.time,
+             "text": m.text, "guardians_present": m.pair.guardians_present}
+        )  # fmt: skip
+    return {"messages": out, "accounts": accounts, "relationships": list(relationships.values())}
 
 
 def example() -> dict[str, Any]:
