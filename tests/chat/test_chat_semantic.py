@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from childsafe.chat import ChatBatch, ChatService
 from childsafe.chat.semantic import SharedStage, build
-from childsafe.grooming.semantic import EmbeddingStage
 from tests.factories.chat import ADULT, CHILD, batch, message
 
 #: Written for this test (SAFETY.md): paraphrases with no phrase the lexical rules know.
@@ -54,21 +53,6 @@ def test_paraphrases_raise_the_pair_only_with_the_stage(
     assert view is not None
     patterns = [m.pattern_id for c in view.report.explanation.categories for m in c.messages]
     assert any(p.startswith("semantic:") for p in patterns)
-
-
-def test_the_batch_is_embedded_in_one_call_before_scoring(shared: SharedStage) -> None:
-    stage = shared._stage
-    assert isinstance(stage, EmbeddingStage)
-    from childsafe.chat.batch import to_scorer_messages
-
-    items = [cm for _, cm in to_scorer_messages(ChatBatch.model_validate(_batch()))]
-    asked = shared.prefetch(items, lambda cm: True)
-    assert asked == 3  # three adult-to-minor messages of 3+ words, no lexical sign
-    embedder: Any = stage.embedder
-    encoded = embedder.encoded
-    for cm in items:
-        shared.detect(cm, shared.detector.normalizer.normalize(cm.text), [])
-    assert embedder.encoded == encoded  # every detect answered from the prefetched cache
 
 
 def test_an_unavailable_stage_is_refused_when_required(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,11 @@ so a server loads it in the background at start; batches that arrive before it i
 scored by the lexical stage alone, and the answer says so (``semantic: false``).
 
 Requests of one worker run in a thread pool, and the stage (its cache, its counters) is not
-thread-safe, so one lock serialises its calls; with one torch thread per worker the model
-would run one call at a time anyway. Before a batch is scored, the texts the stage may be
-asked about are embedded in one call (``prefetch``): a third of the cost per text of
-one-at-a-time calls.
+thread-safe, so one lock serialises its calls; with one model thread per worker the model
+would run one call at a time anyway. (Embedding a batch's likely candidates in one call before
+scoring was tried and removed: with ONNX Runtime a single call is cheap enough that embedding
+messages the gate would have refused cost more than batching saved, 2,257 against 2,702
+messages per server CPU-second on the chat benchmark.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -98,27 +99,6 @@ class SharedStage:
     @property
     def max_strength(self) -> float:
         return self._stage.max_strength if self._stage is not None else 1.0
-
-    def prefetch(
-        self, messages: Sequence[ChatMessage], wanted: Callable[[ChatMessage], bool]
-    ) -> int:
-        """Embed, in one call, the batch's messages the stage is likely to be asked about:
-        those ``wanted`` says the gate is open for (judged on the state before the batch) that
-        have no lexical sign. A message left out is still embedded on its own if the gate opens
-        for it during the batch; one prefetched and then not asked for costs a batch slot."""
-        stage = self._stage
-        if stage is None:
-            return 0
-        chosen: list[Normalized] = []
-        for m in messages:
-            if not wanted(m):
-                continue
-            normalized = self.detector.normalizer.normalize(m.text)
-            if stage.config.skip_if_lexical and self.detector.detect_normalized(normalized):
-                continue
-            chosen.append(normalized)
-        with self._lock:
-            return stage.prefetch(chosen)
 
     def sync(self) -> int:
         """Add the verdicts and operator examples stored since the last sync (at most every

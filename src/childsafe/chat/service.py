@@ -30,7 +30,7 @@ from childsafe.chat.views import BandChangeOut, PairView, SenderView, band_chang
 from childsafe.grooming.bands import Band, BandChange
 from childsafe.grooming.codec import decode_pair, decode_sender, encode_pair, encode_sender
 from childsafe.grooming.detectors import LexicalDetector
-from childsafe.grooming.metadata import PairKind, pair_kind
+from childsafe.grooming.metadata import pair_kind
 from childsafe.grooming.scoring import Scorer, ScorerConfig, SemanticStage
 from childsafe.grooming.scoring_messages import ChatMessage
 from childsafe.grooming.scoring_reports import PairReport, SenderReport
@@ -110,9 +110,6 @@ class ChatService:
                 k: decode_sender(r.state) for k, r in sender_rows.items()
             }
             scorer = Scorer(self.config, self.detector, self.semantic, pairs=pairs, senders=senders)
-            prefetch = getattr(self.semantic, "prefetch", None)
-            if prefetch is not None:  # one model call for the batch, not one per message
-                prefetch([cm for _, cm in items], _gate_guess(scorer, pairs))
             events: list[tuple[BandChange, MessageIn]] = []
             semantic_calls = 0
             for source, cm in items:
@@ -326,28 +323,6 @@ class ChatService:
             q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
             r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
         return PruneReport(_count(p), _count(q), _count(r))
-
-
-def _gate_guess(
-    scorer: Scorer, pairs: Mapping[tuple[str, str], PairState]
-) -> Callable[[ChatMessage], bool]:
-    """Whether the semantic gate is likely open for a message, judged before the batch: the
-    pair exists and one message could move its band, or it does not exist yet and would be
-    scored as adult-to-minor (a stranger's first messages open the gate)."""
-    open_at_start: dict[tuple[str, str], bool] = {}
-
-    def wanted(cm: ChatMessage) -> bool:
-        kind = pair_kind(cm.sender_facts.role, cm.recipient_facts.role)
-        if kind is None:
-            return False
-        key = (cm.sender, cm.recipient)
-        if key not in pairs:
-            return kind is not PairKind.PEER_MINORS
-        if key not in open_at_start:
-            open_at_start[key] = scorer.could_change_band(key, cm.time)
-        return open_at_start[key]
-
-    return wanted
 
 
 def _sender_above_pairs(scorer: Scorer, event: BandChange) -> bool:

