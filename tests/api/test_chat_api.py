@@ -141,6 +141,12 @@ def test_reviewers_give_verdicts_and_operators_examples(api: Api) -> None:
     )
     r = api.client.post("/v1/chat/exemplars", json=example, headers=api.key("curate"))
     assert r.status_code == 200 and r.json()["source"] == "operator"
+    exemplar_id = r.json()["id"]
+    path = f"/v1/chat/exemplars/{exemplar_id}"
+    assert api.client.delete(path, headers=api.key("review")).status_code == 403
+    r = api.client.delete(path, headers=api.key("curate"))
+    assert r.status_code == 200 and r.json()["removed"] is True
+    assert api.client.delete(path, headers=api.key("curate")).status_code == 404
     r = api.client.post(
         "/v1/chat/exemplars", json={**example, "category": "purple"}, headers=api.key("curate")
     )

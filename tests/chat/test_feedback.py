@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from childsafe.chat import ChatBatch, ChatService
-from childsafe.chat.feedback import ExemplarFeed, FeedbackError, record_example, record_verdict
+from childsafe.chat.feedback import (
+    ExemplarFeed,
+    FeedbackError,
+    record_example,
+    record_verdict,
+    remove_exemplar,
+)
 from childsafe.chat.semantic import SharedStage
 from childsafe.grooming import LexicalDetector
 from childsafe.store.models import AuditEvent, ChatExemplar
@@ -106,3 +112,31 @@ def test_a_false_alarm_verdict_silences_the_wording_on_every_worker(
         assert w.sync() == 1
         assert w._stage is not None and w._stage.detect_text(PARAPHRASE) == []
         assert w.sync() == 0
+
+
+def test_removing_a_verdict_erases_its_text_and_every_worker_forgets_it(
+    session_factory: Sessions,
+) -> None:
+    detector = LexicalDetector()
+    worker = SharedStage(detector, feed=ExemplarFeed(session_factory, 0.0))
+    worker.load()
+    case_id, mid = _case(ChatService(session_factory))
+    row = record_verdict(
+        session_factory, case_id=case_id, message_id=mid, category=None, confirmed=False,
+        actor="t",
+    )  # fmt: skip
+    assert worker.sync() == 1
+    assert worker._stage is not None and worker._stage.detect_text(PARAPHRASE) == []
+
+    removed = remove_exemplar(session_factory, row.id, actor="key:abc")
+    assert removed.text == ""
+    with session_factory() as s:
+        stored = s.get(ChatExemplar, row.id)
+        assert stored is not None and stored.text == "" and stored.deleted_at is not None
+        actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+        assert actions[-1] == "chat.exemplar_removed"
+    worker.sync()  # sees the removal: rebuilt without the verdict
+    assert worker._stage.detect_text(PARAPHRASE), "the paraphrase fires again"
+    with pytest.raises(FeedbackError, match="no chat exemplar") as e:
+        remove_exemplar(session_factory, row.id, actor="t")
+    assert e.value.not_found

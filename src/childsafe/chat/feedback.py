@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from childsafe.grooming.categories import Category
 from childsafe.store import SessionFactory, unit_of_work
 from childsafe.store.audit import append as audit
 from childsafe.store.models import Case, ChatExemplar
+from childsafe.store.types import utcnow
 
 MAX_TEXT = 4000
 
@@ -138,37 +139,83 @@ def record_example(
         return _row(row)
 
 
-def rows_after(sessions: SessionFactory, after: int, limit: int = 1000) -> list[ExemplarRow]:
-    with unit_of_work(sessions, write=False) as s:
-        rows = s.scalars(
-            select(ChatExemplar)
-            .where(ChatExemplar.id > after)
-            .order_by(ChatExemplar.id)
-            .limit(limit)
+def remove_exemplar(sessions: SessionFactory, exemplar_id: int, *, actor: str) -> ExemplarRow:
+    """Remove a verdict or example: its text is erased now, and every worker's stage drops it
+    at its next sync. The row stays as a tombstone (what was removed, by whom, when)."""
+    with unit_of_work(sessions) as s:
+        row = s.get(ChatExemplar, exemplar_id)
+        if row is None or row.deleted_at is not None:
+            raise FeedbackError(f"no chat exemplar {exemplar_id}", not_found=True)
+        row.deleted_at = utcnow()
+        row.text = ""
+        audit(
+            s,
+            actor=actor,
+            action="chat.exemplar_removed",
+            subject_type="chat_exemplar",
+            subject_id=exemplar_id,
+            details={"label": row.label, "category": row.category},
         )
-        return [_row(r) for r in rows]
+        return _row(row)
+
+
+def _live() -> Any:
+    return ChatExemplar.deleted_at.is_(None)
+
+
+def rows_after(sessions: SessionFactory, after: int, limit: int = 1000) -> list[ExemplarRow]:
+    """Live rows with ids above ``after``, oldest first."""
+    with unit_of_work(sessions, write=False) as s:
+        q = select(ChatExemplar).where(ChatExemplar.id > after, _live())
+        return [_row(r) for r in s.scalars(q.order_by(ChatExemplar.id).limit(limit))]
+
+
+def removal_mark(sessions: SessionFactory) -> tuple[int, str]:
+    """Changes whenever a row is removed: (how many are removed, the latest removal time)."""
+    with unit_of_work(sessions, write=False) as s:
+        count, latest = s.execute(
+            select(func.count(ChatExemplar.id), func.max(ChatExemplar.deleted_at)).where(
+                ChatExemplar.deleted_at.is_not(None)
+            )
+        ).one()
+        return int(count), str(latest)
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    #: True: build the stage again from scratch with ``rows`` (every live row); a row was
+    #: removed. False: add ``rows`` (the new ones).
+    rebuild: bool
+    rows: list[ExemplarRow]
 
 
 class ExemplarFeed:
     """Brings a worker's stage up to date with ``chat_exemplars``, at most every
-    ``interval_s`` (a verdict reaches every worker within that time)."""
+    ``interval_s`` (a verdict or a removal reaches every worker within that time)."""
 
     def __init__(self, sessions: SessionFactory, interval_s: float = 5.0) -> None:
         self.sessions = sessions
         self.interval_s = interval_s
         self.last_id = 0
+        self._mark: tuple[int, str] = (0, "None")
         self._next = 0.0
 
     def due(self) -> bool:
         return time.monotonic() >= self._next
 
-    def pull(self) -> list[ExemplarRow]:
-        """New rows since the last pull (all of them, in pages)."""
-        self._next = time.monotonic() + self.interval_s
+    def _after(self, after: int) -> list[ExemplarRow]:
         out: list[ExemplarRow] = []
-        while True:
-            page = rows_after(self.sessions, self.last_id)
-            if not page:
-                return out
+        while page := rows_after(self.sessions, after):
             out.extend(page)
-            self.last_id = page[-1].id
+            after = page[-1].id
+        return out
+
+    def pull(self) -> FeedUpdate:
+        self._next = time.monotonic() + self.interval_s
+        mark = removal_mark(self.sessions)
+        rebuild = mark != self._mark
+        self._mark = mark
+        rows = self._after(0 if rebuild else self.last_id)
+        if rows:
+            self.last_id = max(self.last_id, rows[-1].id)
+        return FeedUpdate(rebuild, rows)

@@ -56,15 +56,22 @@ class SharedStage:
         self._ready = threading.Event()
         self.error: str | None = None
 
+    def _fresh(self) -> EmbeddingStage:
+        """The shipped exemplars plus the operator's files (``CHILDSAFE_CHAT_EXEMPLARS``)."""
+        from childsafe.grooming.semantic import EmbeddingStage
+
+        stage = EmbeddingStage(normalizer=self.detector.normalizer)
+        loaded = 0
+        for path in self.exemplars:
+            added = stage.load_sentinel_index(path) if path.is_dir() else stage.load_jsonl(path)
+            loaded += len(added)
+        self.loaded_exemplars = loaded
+        return stage
+
     def load(self) -> None:
         """Build the stage (loads the model); called once, from a background thread."""
         try:
-            from childsafe.grooming.semantic import EmbeddingStage
-
-            stage = EmbeddingStage(normalizer=self.detector.normalizer)
-            for path in self.exemplars:
-                added = stage.load_sentinel_index(path) if path.is_dir() else stage.load_jsonl(path)
-                self.loaded_exemplars += len(added)
+            stage = self._fresh()
             stage.detect_text("warming up the model")
             self._stage = stage
             # The model's objects would otherwise be walked by every full collection, a pause
@@ -101,16 +108,25 @@ class SharedStage:
         return self._stage.max_strength if self._stage is not None else 1.0
 
     def sync(self) -> int:
-        """Add the verdicts and operator examples stored since the last sync (at most every
-        few seconds); returns how many were added."""
+        """Bring the stage up to date with stored verdicts and examples (at most every few
+        seconds): new rows are added; if any was removed since, the stage is rebuilt from the
+        shipped and file exemplars plus every live row (vectors come from the embedder's
+        cache, so this costs little). Returns how many rows were applied."""
         stage, feed = self._stage, self.feed
         if stage is None or feed is None or not feed.due():
             return 0
-        rows = feed.pull()
-        with self._lock:
-            for row in rows:
-                stage.add_verdict(row.text, row.category, row.label == "positive")
-        return len(rows)
+        update = feed.pull()
+        if update.rebuild:  # built aside, then swapped in: requests keep the old one meanwhile
+            fresh = self._fresh()
+            for row in update.rows:
+                fresh.add_verdict(row.text, row.category, row.label == "positive")
+            with self._lock:
+                self._stage = fresh
+        else:
+            with self._lock:
+                for row in update.rows:
+                    stage.add_verdict(row.text, row.category, row.label == "positive")
+        return len(update.rows)
 
     def detect(
         self, message: ChatMessage, normalized: Normalized, lexical: Sequence[Hit]

@@ -2,7 +2,8 @@
 
 A reviewer's verdict on a message of a chat case (scope ``review``), or an operator's own
 confirmed example (scope ``curate``), is stored, audited, and reaches every worker's embedding
-stage within a few seconds (``childsafe.chat.feedback``). Answers never echo the text.
+stage within a few seconds (``childsafe.chat.feedback``); ``DELETE /v1/chat/exemplars/{id}``
+(scope ``curate``) removes one, erasing its text. Answers never echo the text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from childsafe.api.errors import ApiError
 from childsafe.api.schemas import ErrorOut
 from childsafe.api.services import Services
 from childsafe.auth import KeyInfo
-from childsafe.chat.feedback import FeedbackError, record_example, record_verdict
+from childsafe.chat.feedback import (
+    FeedbackError,
+    record_example,
+    record_verdict,
+    remove_exemplar,
+)
 
 router = APIRouter(tags=["chat"])
 
@@ -110,3 +116,23 @@ async def post_exemplar(
     except FeedbackError as e:
         raise _fail(e) from None
     return row.to_dict()
+
+
+@router.delete(
+    "/v1/chat/exemplars/{exemplar_id}",
+    summary="Remove a verdict or example (its text is erased)",
+    responses=_ERRORS,
+)
+async def delete_exemplar(
+    exemplar_id: int,
+    request: Request,
+    key: KeyInfo | None = Depends(require("curate")),  # noqa: B008
+) -> dict[str, Any]:
+    services: Services = request.app.state.services
+    try:
+        row = await run_in_threadpool(
+            remove_exemplar, services.store.sessions, exemplar_id, actor=_actor(key)
+        )
+    except FeedbackError as e:
+        raise _fail(e) from None
+    return {**row.to_dict(), "removed": True}

@@ -117,3 +117,5 @@ class ChatExemplar(Base):
     message_id: Mapped[str | None] = mapped_column(String(CHAT_ID_MAX))
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Removed: the text is erased and every worker rebuilds its stage without the row.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

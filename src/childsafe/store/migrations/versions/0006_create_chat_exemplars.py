@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=256), nullable=True),
         sa.Column("actor", sa.String(length=128), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "label IN ('positive', 'negative')", name=op.f("ck_chat_exemplars_label")
         ),
