@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     chat_case_band: Literal["watch", "nudge_child", "restrict_adult", "urgent_review"] = (
         "nudge_child"
     )
+    #: Chat: the risk at which each band starts (any of watch, nudge_child, restrict_adult,
+    #: urgent_review, hysteresis), e.g. ``{"nudge_child": 0.6}``; the rest keep their
+    #: defaults (0.25, 0.5, 0.7, 0.88; hysteresis 0.05). Checked at start.
+    chat_bands: dict[str, float] = Field(default_factory=dict)
     #: Chat: the embedding stage (``semantic`` extra). ``auto``: used when installed; ``on``:
     #: required; ``off``: lexical rules only.
     chat_semantic: Literal["auto", "on", "off"] = "auto"

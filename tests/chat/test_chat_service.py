@@ -228,3 +228,22 @@ def test_concurrent_batches_for_one_pair_lose_no_update(
         assert view is not None and view.report.messages_out == 60
     finally:
         engine.dispose()
+
+
+def test_band_thresholds_come_from_settings_and_bad_ones_are_named(
+    session_factory: Sessions,
+) -> None:
+    from childsafe.chat.service import scorer_config
+
+    strict = ChatService(session_factory, scorer_config({"watch": 0.1, "nudge_child": 0.2}))
+    result = strict.ingest(
+        ChatBatch.model_validate(
+            batch([message("b1", "acct_a", "acct_c", 5.0, "how old are you?")],
+                  {"acct_a": ADULT, "acct_c": CHILD})
+        )
+    )  # fmt: skip
+    assert result.pairs[0]["band"] == "nudge_child"  # 0.33 would be `watch` by default
+    with pytest.raises(ValueError, match="unknown \\['purple'\\]"):
+        scorer_config({"purple": 0.3})
+    with pytest.raises(ValueError, match="increase strictly"):
+        scorer_config({"nudge_child": 0.9})

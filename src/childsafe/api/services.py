@@ -20,6 +20,7 @@ from childsafe.chat.feedback import ExemplarFeed
 from childsafe.chat.pruner import Pruner
 from childsafe.chat.semantic import SharedStage
 from childsafe.chat.semantic import build as build_semantic
+from childsafe.chat.service import scorer_config
 from childsafe.grooming.bands import Band
 from childsafe.media import DecodeLimits
 from childsafe.plugins import Registry, load_registry
@@ -89,6 +90,7 @@ class Services:
         recorder = ScanRecorder(store.sessions, mode=settings.scan_records)
         chat = ChatService(
             store.sessions,
+            scorer_config(settings.chat_bands),
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,
             retention_days=settings.chat_retention_days,

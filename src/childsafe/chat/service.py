@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from childsafe.actions import CHAT_BAND_CHANGED, enqueue, open_case
 from childsafe.chat.batch import ChatBatch, MessageIn, to_scorer_messages
 from childsafe.chat.locks import lock_chat_state
 from childsafe.chat.views import BandChangeOut, PairView, SenderView, band_change_out
-from childsafe.grooming.bands import Band, BandChange
+from childsafe.grooming.bands import Band, BandChange, BandThresholds
 from childsafe.grooming.codec import decode_pair, decode_sender, encode_pair, encode_sender
 from childsafe.grooming.detectors import LexicalDetector
 from childsafe.grooming.metadata import pair_kind
@@ -76,8 +76,6 @@ class ChatService:
     ) -> None:
         base = config or ScorerConfig()
         if base.keep_quotes:  # reports quote nothing: quotes would be message text
-            from dataclasses import replace
-
             base = replace(base, keep_quotes=False)
         self.config = base
         # Built once: compiling the phrase rules takes about 140 ms; a detector is read-only
@@ -323,6 +321,20 @@ class ChatService:
             q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
             r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
         return PruneReport(_count(p), _count(q), _count(r))
+
+
+def scorer_config(bands: Mapping[str, float]) -> ScorerConfig:
+    """The scorer's configuration with the operator's band thresholds; a bad name or value
+    raises ``ValueError`` saying which."""
+    known = {f.name for f in fields(BandThresholds)}
+    unknown = sorted(set(bands) - known)
+    if unknown:
+        raise ValueError(f"chat bands: unknown {unknown}; use {sorted(known)}")
+    try:
+        thresholds = BandThresholds(**{k: float(v) for k, v in bands.items()})
+    except ValueError as e:
+        raise ValueError(f"chat bands: {e}") from None
+    return ScorerConfig(bands=thresholds)
 
 
 def _sender_above_pairs(scorer: Scorer, event: BandChange) -> bool:
