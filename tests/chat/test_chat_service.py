@@ -233,7 +233,7 @@ def test_concurrent_batches_for_one_pair_lose_no_update(
 def test_band_thresholds_come_from_settings_and_bad_ones_are_named(
     session_factory: Sessions,
 ) -> None:
-    from childsafe.chat.service import scorer_config
+    from childsafe.chat.config import scorer_config
 
     strict = ChatService(session_factory, scorer_config({"watch": 0.1, "nudge_child": 0.2}))
     result = strict.ingest(

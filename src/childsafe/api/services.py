@@ -16,11 +16,11 @@ from childsafe.api.metrics import Metrics
 from childsafe.auth import KeyService
 from childsafe.banks import BankService
 from childsafe.chat import ChatService
+from childsafe.chat.config import scorer_config
 from childsafe.chat.feedback import ExemplarFeed
 from childsafe.chat.pruner import Pruner
 from childsafe.chat.semantic import SharedStage
 from childsafe.chat.semantic import build as build_semantic
-from childsafe.chat.service import scorer_config
 from childsafe.grooming.bands import Band
 from childsafe.media import DecodeLimits
 from childsafe.plugins import Registry, load_registry

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from childsafe.actions import CHAT_BAND_CHANGED, enqueue, open_case
 from childsafe.chat.batch import ChatBatch, MessageIn, to_scorer_messages
 from childsafe.chat.locks import lock_chat_state
+from childsafe.chat.queries import band_history, open_case_of, pair_rows, sender_rows
 from childsafe.chat.views import BandChangeOut, PairView, SenderView, band_change_out
-from childsafe.grooming.bands import Band, BandChange, BandThresholds
+from childsafe.grooming.bands import Band, BandChange
 from childsafe.grooming.codec import decode_pair, decode_sender, encode_pair, encode_sender
 from childsafe.grooming.detectors import LexicalDetector
 from childsafe.grooming.metadata import pair_kind
@@ -36,12 +37,11 @@ from childsafe.grooming.scoring_messages import ChatMessage
 from childsafe.grooming.scoring_reports import PairReport, SenderReport
 from childsafe.grooming.state import PairState, SenderState
 from childsafe.store import SessionFactory, unit_of_work
-from childsafe.store.models import Case, ChatBandChange, ChatPair, ChatSender
+from childsafe.store.models import ChatBandChange, ChatPair, ChatSender
 from childsafe.store.types import utcnow
 
 #: Case priority by the band that opened or raised it.
 CASE_PRIORITY = {Band.NUDGE_CHILD: 1, Band.RESTRICT_ADULT: 2, Band.URGENT_REVIEW: 3}
-HISTORY_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,13 @@ class ChatService:
         now = self.clock()
         with unit_of_work(self.sessions) as s:
             lock_chat_state(s, pair_keys, sender_keys)
-            pair_rows = _pair_rows(s, pair_keys)
-            sender_rows = _sender_rows(s, sender_keys)
+            loaded_pairs = pair_rows(s, pair_keys)
+            loaded_senders = sender_rows(s, sender_keys)
             pairs: dict[tuple[str, str], PairState] = {
-                k: decode_pair(r.state) for k, r in pair_rows.items()
+                k: decode_pair(r.state) for k, r in loaded_pairs.items()
             }
             senders: dict[str, SenderState] = {
-                k: decode_sender(r.state) for k, r in sender_rows.items()
+                k: decode_sender(r.state) for k, r in loaded_senders.items()
             }
             scorer = Scorer(self.config, self.detector, self.semantic, pairs=pairs, senders=senders)
             events: list[tuple[BandChange, MessageIn]] = []
@@ -114,8 +114,8 @@ class ChatService:
                 outcome = scorer.process(cm)
                 semantic_calls += outcome.semantic
                 events.extend((e, source) for e in outcome.events)
-            touched_pairs = self._write_pairs(s, pairs, pair_rows, now)
-            touched_senders = self._write_senders(s, senders, sender_rows, now)
+            touched_pairs = self._write_pairs(s, pairs, loaded_pairs, now)
+            touched_senders = self._write_senders(s, senders, loaded_senders, now)
             s.flush()
             changes = [self._record(s, scorer, e, src, items, now) for e, src in events]
         return IngestResult(
@@ -240,7 +240,7 @@ class ChatService:
             if cm.sender in accounts and (event.other is None or cm.recipient in accounts)
         ][-self.case_messages :]  # fmt: skip
         priority = CASE_PRIORITY.get(event.new, 0)
-        existing = _open_case(s, event.account, event.other)
+        existing = open_case_of(s, event.account, event.other)
         if existing is not None:
             reason = dict(existing.reason)
             known = {m["id"] for m in reason.get("messages", [])}
@@ -289,7 +289,7 @@ class ChatService:
             when = _when(at, row.last_time)
             report = scorer.pair_report(adult, minor, when)
             assert report is not None
-            history = _history(s, adult, minor)
+            history = band_history(s, adult, minor)
         return PairView(report, when, history)
 
     def sender(self, account: str, at: float | None = None) -> SenderView | None:
@@ -299,14 +299,14 @@ class ChatService:
                 return None
             state = decode_sender(row.state)
             minors = list(state.pair_risks)
-            rows = _pair_rows(s, {(account, m) for m in minors})
+            rows = pair_rows(s, {(account, m) for m in minors})
             pairs = {k: decode_pair(r.state) for k, r in rows.items()}
             scorer = Scorer(self.config, self.detector, pairs=pairs, senders={account: state})
             last = max((r.last_time for r in rows.values()), default=0.0)
             when = _when(at, last)
             report = scorer.sender_report(account, when)
             assert report is not None
-            history = _history(s, account, None)
+            history = band_history(s, account, None)
         return SenderView(report, when, history)
 
     # -- retention -----------------------------------------------------------------------------
@@ -321,20 +321,6 @@ class ChatService:
             q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
             r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
         return PruneReport(_count(p), _count(q), _count(r))
-
-
-def scorer_config(bands: Mapping[str, float]) -> ScorerConfig:
-    """The scorer's configuration with the operator's band thresholds; a bad name or value
-    raises ``ValueError`` saying which."""
-    known = {f.name for f in fields(BandThresholds)}
-    unknown = sorted(set(bands) - known)
-    if unknown:
-        raise ValueError(f"chat bands: unknown {unknown}; use {sorted(known)}")
-    try:
-        thresholds = BandThresholds(**{k: float(v) for k, v in bands.items()})
-    except ValueError as e:
-        raise ValueError(f"chat bands: {e}") from None
-    return ScorerConfig(bands=thresholds)
 
 
 def _sender_above_pairs(scorer: Scorer, event: BandChange) -> bool:
@@ -369,41 +355,3 @@ def _touched(messages: Iterable[ChatMessage]) -> tuple[set[tuple[str, str]], set
         if pair_kind(r_role, s_role) is not None:
             pairs.add((cm.recipient, cm.sender))
     return pairs, {a for a, _ in pairs}
-
-
-def _pair_rows(s: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], ChatPair]:
-    if not keys:
-        return {}
-    adults = sorted({a for a, _ in keys})
-    minors = sorted({m for _, m in keys})
-    rows = s.scalars(select(ChatPair).where(ChatPair.adult.in_(adults), ChatPair.minor.in_(minors)))
-    return {(r.adult, r.minor): r for r in rows if (r.adult, r.minor) in keys}
-
-
-def _sender_rows(s: Session, keys: set[str]) -> dict[str, ChatSender]:
-    if not keys:
-        return {}
-    rows = s.scalars(select(ChatSender).where(ChatSender.account.in_(sorted(keys))))
-    return {r.account: r for r in rows}
-
-
-def _open_case(s: Session, adult: str, minor: str | None) -> Case | None:
-    q = (
-        select(Case)
-        .join(ChatBandChange, ChatBandChange.case_id == Case.id)
-        .where(Case.status == "open", ChatBandChange.adult == adult)
-        .order_by(Case.id.desc())
-        .limit(1)
-    )
-    q = q.where(ChatBandChange.minor.is_(None) if minor is None else ChatBandChange.minor == minor)
-    return s.scalars(q).first()
-
-
-def _history(s: Session, adult: str, minor: str | None) -> list[BandChangeOut]:
-    q = select(ChatBandChange).where(ChatBandChange.adult == adult)
-    if minor is None:
-        q = q.where(ChatBandChange.subject == "sender")
-    else:
-        q = q.where(ChatBandChange.subject == "pair", ChatBandChange.minor == minor)
-    rows = s.scalars(q.order_by(ChatBandChange.id.desc()).limit(HISTORY_LIMIT)).all()
-    return [band_change_out(r) for r in reversed(rows)]
