@@ -151,3 +151,25 @@ def test_reviewers_give_verdicts_and_operators_examples(api: Api) -> None:
         "/v1/chat/exemplars", json={**example, "category": "purple"}, headers=api.key("curate")
     )
     assert r.status_code == 422 and "purple" in r.json()["error"]["message"]
+
+
+def test_an_idempotency_key_makes_resending_safe(api: Api) -> None:
+    key = api.key("chat")
+    body = batch(conversation(), FACTS)
+    first = api.client.post(
+        "/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "b-1"}
+    )
+    again = api.client.post(
+        "/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "b-1"}
+    )
+    assert first.status_code == again.status_code == 200
+    assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
+    assert again.json()["band_changes"] == first.json()["band_changes"]
+    pair = api.client.get(
+        "/v1/chat/pair", params={"adult": "acct_a", "minor": "acct_c"}, headers=key
+    )
+    assert pair.json()["messages_adult_to_minor"] == 4
+    bad = api.client.post(
+        "/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "x" * 129}
+    )
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["error"]["message"]

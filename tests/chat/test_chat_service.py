@@ -247,3 +247,67 @@ def test_band_thresholds_come_from_settings_and_bad_ones_are_named(
         scorer_config({"purple": 0.3})
     with pytest.raises(ValueError, match="increase strictly"):
         scorer_config({"nudge_child": 0.9})
+
+
+@pytest.mark.parametrize("keep", [0, 3])
+def test_a_case_keeps_at_most_case_messages(session_factory: Sessions, keep: int) -> None:
+    from childsafe.store.models import Case
+
+    service = ChatService(session_factory, case_messages=keep)
+    facts = {"acct_a": ADULT, "acct_c": CHILD}
+    ingest(service, batch(conversation(texts=GROOMING[:2]), facts))
+    ingest(service, batch(conversation(texts=GROOMING[2:], start=2e6, prefix="n"), facts))
+    with session_factory() as s:
+        (case,) = s.scalars(select(Case)).all()
+        messages = case.reason["messages"]
+    assert len(messages) == keep
+    if keep:  # the newest ones
+        assert [m["id"] for m in messages] == ["n1", "n2", "n3"]
+
+
+def test_a_batch_resent_under_its_key_is_scored_once(session_factory: Sessions) -> None:
+    service = ChatService(session_factory)
+    body = ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
+    first = service.ingest(body, key="batch-0001")
+    again = service.ingest(body, key="batch-0001")
+    assert not first.replayed and again.replayed
+    assert again.to_dict() | {"replayed": False} == first.to_dict()
+    view = service.pair("acct_a", "acct_c", at=2e6)
+    assert view is not None and view.report.messages_out == 4  # not 8
+    service.ingest(body, key="batch-0002")  # another key: scored (the platform says so)
+    view = service.pair("acct_a", "acct_c", at=2e6)
+    assert view is not None and view.report.messages_out == 8
+
+
+def test_the_same_batch_sent_twice_at_once_is_scored_once(
+    make_database: Callable[..., str],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from childsafe.store.engine import create_engine_for, make_session_factory
+
+    engine = create_engine_for(make_database())
+    try:
+        service = ChatService(make_session_factory(engine))
+        body = ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: service.ingest(body, key="same"), range(4)))
+        assert sorted(r.replayed for r in results) == [False, True, True, True]
+        view = service.pair("acct_a", "acct_c", at=2e6)
+        assert view is not None and view.report.messages_out == 4
+    finally:
+        engine.dispose()
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(session_factory: Sessions) -> None:
+    from childsafe.store.models import ChatBatchKey
+
+    clock = [utcnow() - timedelta(days=2)]
+    service = ChatService(session_factory, clock=lambda: clock[0])
+    body = ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
+    service.ingest(body, key="old")
+    clock[0] = utcnow()
+    service.ingest(body, key="new")
+    service.prune()
+    with session_factory() as s:
+        assert [k.key for k in s.scalars(select(ChatBatchKey))] == ["new"]

@@ -25,9 +25,14 @@ def _key(kind: str, *parts: str) -> int:
     return int.from_bytes(blake2b(raw, digest_size=8).digest(), "big", signed=True)
 
 
-def lock_keys(pairs: Iterable[tuple[str, str]], senders: Iterable[str]) -> list[int]:
-    """The advisory-lock keys for these pairs and senders, sorted (the lock order)."""
+def lock_keys(
+    pairs: Iterable[tuple[str, str]], senders: Iterable[str], batch_key: str | None = None
+) -> list[int]:
+    """The advisory-lock keys for these pairs and senders (and an idempotency key), sorted
+    (the lock order)."""
     keys = {_key("pair", a, m) for a, m in pairs} | {_key("sender", s) for s in senders}
+    if batch_key is not None:
+        keys.add(_key("batch", batch_key))
     return sorted(keys)
 
 
@@ -37,12 +42,17 @@ _LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bindpara
 
 
 def lock_chat_state(
-    session: Session, pairs: Iterable[tuple[str, str]], senders: Iterable[str]
+    session: Session,
+    pairs: Iterable[tuple[str, str]],
+    senders: Iterable[str],
+    *,
+    batch_key: str | None = None,
 ) -> None:
-    """Take the locks of these pairs and senders for the rest of the transaction."""
+    """Take the locks of these pairs and senders (and of a batch's idempotency key, so that
+    the same batch sent twice at once is scored once) for the rest of the transaction."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    keys = lock_keys(pairs, senders)
+    keys = lock_keys(pairs, senders, batch_key)
     if keys:
         # unnest scans the array in order, so the locks are taken in the sorted order.
         session.execute(_LOCK, {"keys": keys})

@@ -37,11 +37,13 @@ from childsafe.grooming.scoring_messages import ChatMessage
 from childsafe.grooming.scoring_reports import PairReport, SenderReport
 from childsafe.grooming.state import PairState, SenderState
 from childsafe.store import SessionFactory, unit_of_work
-from childsafe.store.models import ChatBandChange, ChatPair, ChatSender
+from childsafe.store.models import ChatBandChange, ChatBatchKey, ChatPair, ChatSender
 from childsafe.store.types import utcnow
 
 #: Case priority by the band that opened or raised it.
 CASE_PRIORITY = {Band.NUDGE_CHILD: 1, Band.RESTRICT_ADULT: 2, Band.URGENT_REVIEW: 3}
+#: How long an idempotency key is remembered (pruned with the rest; kept whatever retention).
+BATCH_KEY_DAYS = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,32 @@ class IngestResult:
     semantic_calls: int
     #: Whether the embedding stage was available for this batch.
     semantic: bool
+    #: True when the batch's ``Idempotency-Key`` had been seen: this is the first answer again.
+    replayed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The HTTP answer (and what is kept under an idempotency key)."""
+        return {
+            "messages": self.messages,
+            "pairs": self.pairs,
+            "senders": self.senders,
+            "band_changes": [c.to_dict() for c in self.band_changes],
+            "semantic": self.semantic,
+            "semantic_calls": self.semantic_calls,
+            "replayed": self.replayed,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, replayed: bool) -> IngestResult:
+        return cls(
+            messages=int(d["messages"]),
+            pairs=list(d["pairs"]),
+            senders=list(d["senders"]),
+            band_changes=[BandChangeOut(**c) for c in d["band_changes"]],
+            semantic_calls=int(d["semantic_calls"]),
+            semantic=bool(d["semantic"]),
+            replayed=replayed,
+        )
 
 
 @dataclass(frozen=True)
@@ -90,7 +118,9 @@ class ChatService:
 
     # -- ingest --------------------------------------------------------------------------------
 
-    def ingest(self, batch: ChatBatch) -> IngestResult:
+    def ingest(self, batch: ChatBatch, *, key: str | None = None) -> IngestResult:
+        """Score a batch. With ``key`` (the request's ``Idempotency-Key``), a batch already
+        scored under that key is not scored again: its first answer comes back."""
         sync = getattr(self.semantic, "sync", None)
         if sync is not None:  # reviewers' verdicts given on any worker since the last batch
             sync()
@@ -98,7 +128,11 @@ class ChatService:
         pair_keys, sender_keys = _touched(cm for _, cm in items)
         now = self.clock()
         with unit_of_work(self.sessions) as s:
-            lock_chat_state(s, pair_keys, sender_keys)
+            lock_chat_state(s, pair_keys, sender_keys, batch_key=key)
+            if key is not None:
+                seen = s.get(ChatBatchKey, key)
+                if seen is not None:
+                    return IngestResult.from_dict(seen.answer, replayed=True)
             loaded_pairs = pair_rows(s, pair_keys)
             loaded_senders = sender_rows(s, sender_keys)
             pairs: dict[tuple[str, str], PairState] = {
@@ -118,26 +152,29 @@ class ChatService:
             touched_senders = self._write_senders(s, senders, loaded_senders, now)
             s.flush()
             changes = [self._record(s, scorer, e, src, items, now) for e, src in events]
-        return IngestResult(
-            messages=len(batch.messages),
-            pairs=[
-                {
-                    "adult": a,
-                    "minor": m,
-                    "kind": st.kind.value,
-                    "risk": round(st.risk, 4),
-                    "band": st.band.value,
-                }
-                for (a, m), st in sorted(touched_pairs.items())
-            ],
-            senders=[
-                {"account": a, "risk": round(st.risk, 4), "band": st.band.value}
-                for a, st in sorted(touched_senders.items())
-            ],
-            band_changes=changes,
-            semantic_calls=semantic_calls,
-            semantic=self.semantic is not None and bool(getattr(self.semantic, "ready", True)),
-        )
+            result = IngestResult(
+                messages=len(batch.messages),
+                pairs=[
+                    {
+                        "adult": a,
+                        "minor": m,
+                        "kind": st.kind.value,
+                        "risk": round(st.risk, 4),
+                        "band": st.band.value,
+                    }
+                    for (a, m), st in sorted(touched_pairs.items())
+                ],
+                senders=[
+                    {"account": a, "risk": round(st.risk, 4), "band": st.band.value}
+                    for a, st in sorted(touched_senders.items())
+                ],
+                band_changes=changes,
+                semantic_calls=semantic_calls,
+                semantic=self.semantic is not None and bool(getattr(self.semantic, "ready", True)),
+            )
+            if key is not None:
+                s.add(ChatBatchKey(key=key, answer=result.to_dict(), created_at=now))
+        return result
 
     def _write_pairs(
         self,
@@ -238,16 +275,15 @@ class ChatService:
              "from": cm.sender, "to": cm.recipient, "text": cm.text}
             for src, cm in items
             if cm.sender in accounts and (event.other is None or cm.recipient in accounts)
-        ][-self.case_messages :]  # fmt: skip
+        ]  # fmt: skip
         priority = CASE_PRIORITY.get(event.new, 0)
         existing = open_case_of(s, event.account, event.other)
         if existing is not None:
             reason = dict(existing.reason)
             known = {m["id"] for m in reason.get("messages", [])}
-            reason["messages"] = [
-                *reason.get("messages", []),
-                *(m for m in texts if m["id"] not in known),
-            ]
+            reason["messages"] = self._last(
+                [*reason.get("messages", []), *(m for m in texts if m["id"] not in known)]
+            )
             reason.update(band=event.new.value, risk=round(event.risk, 4))
             reason["report"] = None if report is None else report.to_dict()
             existing.reason = reason
@@ -267,11 +303,16 @@ class ChatService:
                 "band": event.new.value,
                 "risk": round(event.risk, 4),
                 "report": None if report is None else report.to_dict(),
-                "messages": texts,
+                "messages": self._last(texts),
             },
             priority=priority,
             now=now,
         )
+
+    def _last(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The newest ``case_messages`` of a case's messages (none when it is 0)."""
+        n = self.case_messages
+        return messages[len(messages) - n :] if n > 0 else []
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -320,6 +361,8 @@ class ChatService:
             p = s.execute(delete(ChatPair).where(ChatPair.last_seen < cutoff))
             q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
             r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
+            day = self.clock() - timedelta(days=BATCH_KEY_DAYS)
+            s.execute(delete(ChatBatchKey).where(ChatBatchKey.created_at < day))
         return PruneReport(_count(p), _count(q), _count(r))
 
 

@@ -74,22 +74,23 @@ async def post_messages(
     """Score the batch and answer each touched pair's and sender's risk and band.
 
     A batch is all or nothing: if it is refused (422) or fails (500), none of it was scored,
-    and it can be sent again.
+    and it can be sent again. Send an ``Idempotency-Key`` header (any unique text, at most 128
+    characters) to make resending always safe: a batch already scored under that key in the
+    last day is not scored again, and its first answer comes back with ``replayed: true``.
     """
     body = await read_limited(request, MAX_BODY)
     try:
         batch = ChatBatch.model_validate_json(body)
     except ValidationError as e:
         raise ApiError(422, "invalid_request", _problems(e)) from None
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
+        raise ApiError(
+            422, "invalid_request", "Idempotency-Key: must be 1 to 128 printable characters"
+        )
     service = _service(request)
-    result = await run_in_threadpool(service.ingest, batch)
-    return {
-        "messages": result.messages,
-        "pairs": result.pairs,
-        "senders": result.senders,
-        "band_changes": [c.to_dict() for c in result.band_changes],
-        "semantic": result.semantic,
-    }
+    result = await run_in_threadpool(lambda: service.ingest(batch, key=key))
+    return result.to_dict()
 
 
 @router.get(

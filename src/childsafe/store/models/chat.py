@@ -119,3 +119,16 @@ class ChatExemplar(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     #: Removed: the text is erased and every worker rebuilds its stage without the row.
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ChatBatchKey(Base):
+    """A batch already scored under an ``Idempotency-Key``, with the answer it got: a platform
+    that resends it (its answer lost to a timeout, say) gets the same answer, and no message is
+    counted twice. Kept for a day."""
+
+    __tablename__ = "chat_batch_keys"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    answer: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
