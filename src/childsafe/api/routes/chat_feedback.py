@@ -8,6 +8,7 @@ stage within a few seconds (``childsafe.chat.feedback``); ``DELETE /v1/chat/exem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,11 +21,13 @@ from childsafe.api.schemas import ErrorOut
 from childsafe.api.services import Services
 from childsafe.auth import KeyInfo
 from childsafe.chat.feedback import (
+    ExemplarRow,
     FeedbackError,
     record_example,
     record_verdict,
     remove_exemplar,
 )
+from childsafe.store import SessionFactory
 
 router = APIRouter(tags=["chat"])
 
@@ -59,10 +62,15 @@ def _actor(key: KeyInfo | None) -> str:
     return f"key:{key.prefix}" if key is not None else "api"
 
 
-def _fail(e: FeedbackError) -> ApiError:
-    if e.not_found:
-        return ApiError(404, "not_found", str(e))
-    return ApiError(422, "invalid_request", str(e))
+async def _run(request: Request, call: Callable[[SessionFactory], ExemplarRow]) -> ExemplarRow:
+    """``call`` with the store's sessions, off the event loop; refusals as API errors."""
+    services: Services = request.app.state.services
+    try:
+        return await run_in_threadpool(call, services.store.sessions)
+    except FeedbackError as e:
+        if e.not_found:
+            raise ApiError(404, "not_found", str(e)) from None
+        raise ApiError(422, "invalid_request", str(e)) from None
 
 
 @router.post(
@@ -75,20 +83,17 @@ async def post_verdict(
     request: Request,
     key: KeyInfo | None = Depends(require("review")),  # noqa: B008
 ) -> dict[str, Any]:
-    services: Services = request.app.state.services
-    try:
-        row = await run_in_threadpool(
-            lambda: record_verdict(
-                services.store.sessions,
-                case_id=body.case_id,
-                message_id=body.message_id,
-                category=body.category,
-                confirmed=body.confirmed,
-                actor=_actor(key),
-            )
-        )
-    except FeedbackError as e:
-        raise _fail(e) from None
+    row = await _run(
+        request,
+        lambda sessions: record_verdict(
+            sessions,
+            case_id=body.case_id,
+            message_id=body.message_id,
+            category=body.category,
+            confirmed=body.confirmed,
+            actor=_actor(key),
+        ),
+    )
     return row.to_dict()
 
 
@@ -102,19 +107,12 @@ async def post_exemplar(
     request: Request,
     key: KeyInfo | None = Depends(require("curate")),  # noqa: B008
 ) -> dict[str, Any]:
-    services: Services = request.app.state.services
-    try:
-        row = await run_in_threadpool(
-            lambda: record_example(
-                services.store.sessions,
-                text=body.text,
-                category=body.category,
-                label=body.label,
-                actor=_actor(key),
-            )
-        )
-    except FeedbackError as e:
-        raise _fail(e) from None
+    row = await _run(
+        request,
+        lambda sessions: record_example(
+            sessions, text=body.text, category=body.category, label=body.label, actor=_actor(key)
+        ),
+    )
     return row.to_dict()
 
 
@@ -128,11 +126,7 @@ async def delete_exemplar(
     request: Request,
     key: KeyInfo | None = Depends(require("curate")),  # noqa: B008
 ) -> dict[str, Any]:
-    services: Services = request.app.state.services
-    try:
-        row = await run_in_threadpool(
-            remove_exemplar, services.store.sessions, exemplar_id, actor=_actor(key)
-        )
-    except FeedbackError as e:
-        raise _fail(e) from None
+    row = await _run(
+        request, lambda sessions: remove_exemplar(sessions, exemplar_id, actor=_actor(key))
+    )
     return {**row.to_dict(), "removed": True}
