@@ -7,6 +7,7 @@ from dataclasses import fields
 
 from childsafe.grooming.bands import BandThresholds
 from childsafe.grooming.scoring import ScorerConfig
+from childsafe.settings import Settings
 
 
 def scorer_config(bands: Mapping[str, float]) -> ScorerConfig:
@@ -21,3 +22,21 @@ def scorer_config(bands: Mapping[str, float]) -> ScorerConfig:
     except ValueError as e:
         raise ValueError(f"chat bands: {e}") from None
     return ScorerConfig(bands=thresholds)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse, with a message naming the setting, chat settings a server could not start with:
+    bad band thresholds, missing exemplar files, ``chat_semantic=on`` without the extra. The
+    server checks the same when it starts; ``childsafe serve`` calls this first so that the
+    operator reads one line instead of a worker's traceback."""
+    from childsafe.chat.semantic import build
+    from childsafe.grooming.detectors import LexicalDetector
+
+    try:
+        scorer_config(settings.chat_bands)
+    except ValueError as e:
+        raise ValueError(f"CHILDSAFE_CHAT_BANDS: {e}") from None
+    try:
+        build(settings.chat_semantic, LexicalDetector(), settings.chat_exemplars)
+    except RuntimeError as e:
+        raise ValueError(str(e)) from None

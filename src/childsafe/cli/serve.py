@@ -154,6 +154,12 @@ def serve_command(
     cli.store  # noqa: B018  -- create or upgrade the database once, before any worker starts
     # Compile the kernels into numba's on-disk cache once, here, so the workers (spawned, not
     # forked) load them instead of all compiling at once on a fresh install.
+    from childsafe.chat.config import check_settings
+
+    try:
+        check_settings(settings)
+    except ValueError as e:
+        raise cli.fail(e) from None
     cli.prepare_hashing()
     demo_text = _seed_demo(cli, base_url) if demo else ""
     _warm_matcher_cache(cli)

@@ -1,4 +1,4 @@
-"""``childsafe chat prune``: retention applied from the command line."""
+"""The chat service from the command line: `chat prune`, and `serve` refusing bad chat settings."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def test_prune_refuses_when_retention_is_off(cli: Cli, monkeypatch) -> None:  # 
     monkeypatch.setenv("CHILDSAFE_CHAT_RETENTION_DAYS", "0")
     _, _, err = cli("chat", "prune", ok=False)
     assert "retention is off" in err
+
+
+def test_serve_refuses_bad_chat_settings_in_one_line(cli: Cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CHILDSAFE_CHAT_BANDS", '{"nudge_child": 0.95}')
+    _, _, err = cli("serve", "--port", "0", ok=False)
+    assert "CHILDSAFE_CHAT_BANDS" in err and "increase strictly" in err
+    monkeypatch.delenv("CHILDSAFE_CHAT_BANDS")
+    monkeypatch.setenv("CHILDSAFE_CHAT_EXEMPLARS", f'["{tmp_path / "missing.jsonl"}"]')
+    _, _, err = cli("serve", "--port", "0", ok=False)
+    assert "missing.jsonl does not exist" in err
