@@ -140,3 +140,23 @@ def test_removing_a_verdict_erases_its_text_and_every_worker_forgets_it(
     with pytest.raises(FeedbackError, match="no chat exemplar") as e:
         remove_exemplar(session_factory, row.id, actor="t")
     assert e.value.not_found
+
+
+def test_a_rebuild_that_fails_keeps_the_stage_and_is_retried(
+    session_factory: Sessions, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    ours = tmp_path / "ours.jsonl"
+    ours.write_text('{"category": null, "text": "our club rules stay here", "label": "negative"}\n')
+    worker = SharedStage(LexicalDetector(), [ours], feed=ExemplarFeed(session_factory, 0.0))
+    worker.load()
+    before = worker._stage
+    row = record_example(
+        session_factory, text="this stays in our club only", category="secrecy",
+        label="positive", actor="t",
+    )  # fmt: skip
+    remove_exemplar(session_factory, row.id, actor="t")
+    ours.write_text("{broken\n")  # the operator's file breaks after start
+    assert worker.sync() == 0 and worker._stage is before  # the server keeps scoring
+    ours.write_text('{"category": null, "text": "our club rules stay here", "label": "negative"}\n')
+    worker.sync()
+    assert worker._stage is not before  # retried and rebuilt

@@ -210,6 +210,10 @@ class ExemplarFeed:
             after = page[-1].id
         return out
 
+    def retry_rebuild(self) -> None:
+        """Make the next pull ask for a rebuild again (the last one could not be applied)."""
+        self._mark = (-1, "")
+
     def pull(self) -> FeedUpdate:
         self._next = time.monotonic() + self.interval_s
         mark = removal_mark(self.sessions)

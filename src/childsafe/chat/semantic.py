@@ -117,9 +117,14 @@ class SharedStage:
             return 0
         update = feed.pull()
         if update.rebuild:  # built aside, then swapped in: requests keep the old one meanwhile
-            fresh = self._fresh()
-            for row in update.rows:
-                fresh.add_verdict(row.text, row.category, row.label == "positive")
+            try:
+                fresh = self._fresh()
+                for row in update.rows:
+                    fresh.add_verdict(row.text, row.category, row.label == "positive")
+            except Exception as e:  # an exemplar file broken since start: keep the old stage
+                log.warning("chat exemplars not reloaded, will retry: %s", type(e).__name__)
+                feed.retry_rebuild()
+                return 0
             with self._lock:
                 self._stage = fresh
         else:
