@@ -42,3 +42,23 @@ def test_serve_refuses_bad_chat_settings_in_one_line(cli: Cli, monkeypatch, tmp_
     monkeypatch.setenv("CHILDSAFE_CHAT_EXEMPLARS", f'["{tmp_path / "missing.jsonl"}"]')
     _, _, err = cli("serve", "--port", "0", ok=False)
     assert "missing.jsonl does not exist" in err
+
+
+def test_exemplars_can_be_added_listed_and_removed(cli: Cli) -> None:
+    _, out, _ = cli("chat", "exemplars", "add", "this stays in our club only", "--label",
+                    "positive", "--category", "secrecy")  # fmt: skip
+    assert "added exemplar 1 (positive, secrecy)" in out
+    _, _, err = cli("chat", "exemplars", "add", "x y z", "--label", "positive", ok=False)
+    assert "needs its category" in err
+    rows = cli.json_lines("chat", "exemplars", "list")
+    assert rows == [{"id": 1, "source": "operator", "label": "positive", "category": "secrecy",
+                     "case_id": None, "message_id": None}]  # fmt: skip
+    (row,) = cli.json_lines("chat", "exemplars", "list", "--show-text")
+    assert row["text"] == "this stays in our club only"
+    _, out, _ = cli("chat", "exemplars", "list")
+    assert "secrecy" in out and "club" not in out  # no text without --show-text
+    _, out, _ = cli("chat", "exemplars", "remove", "1")
+    assert "removed exemplar 1" in out
+    assert cli.json_lines("chat", "exemplars", "list") == []
+    code, _, err = cli("chat", "exemplars", "remove", "1", ok=False)
+    assert code == 1 and "no chat exemplar 1" in err
