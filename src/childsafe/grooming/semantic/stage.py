@@ -129,6 +129,7 @@ class EmbeddingStage:
         self.stats = StageStats()
         self._exemplars: list[Exemplar] = []
         self._vectors: dict[str, np.ndarray] = {}
+        self._keys: dict[str, str] = {}
         self._dirty = True
         self._pos = np.zeros((0, 0), dtype=np.float32)
         self._neg = np.zeros((0, 0), dtype=np.float32)
@@ -152,6 +153,14 @@ class EmbeddingStage:
 
     def _text_key(self, text: str) -> str:
         return normalize_key(self.normalizer.normalize(text).text)
+
+    def _key_of(self, e: Exemplar) -> str:
+        """An exemplar's text key, remembered: a verdict compares itself with every exemplar,
+        and a worker replays every stored verdict when it rebuilds."""
+        key = self._keys.get(e.id)
+        if key is None:
+            key = self._keys[e.id] = self._text_key(e.text or "")
+        return key
 
     def add_exemplars(self, exemplars: Iterable[Exemplar]) -> list[Exemplar]:
         """Add exemplars; positives without a category (a Sentinel index's) get the category of
@@ -217,7 +226,7 @@ class EmbeddingStage:
         self._exemplars = [
             e
             for e in self._exemplars
-            if e.label == exemplar.label or e.text is None or self._text_key(e.text) != key
+            if e.label == exemplar.label or e.text is None or self._key_of(e) != key
         ]
         self.add_exemplars([exemplar])
         return exemplar
