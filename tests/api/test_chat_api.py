@@ -173,3 +173,14 @@ def test_an_idempotency_key_makes_resending_safe(api: Api) -> None:
         "/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "x" * 129}
     )
     assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["error"]["message"]
+
+
+def test_metrics_count_chat_messages_and_band_changes(api: Api) -> None:
+    key = api.key("chat", "scan")
+    body = batch(conversation(), FACTS)
+    api.client.post("/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "m-1"})
+    api.client.post("/v1/chat/messages", json=body, headers={**key, "Idempotency-Key": "m-1"})
+    text = api.client.get("/metrics", headers=key).text
+    assert "childsafe_chat_messages_total 8.0" in text  # the replay is not counted again
+    assert 'childsafe_chat_band_changes_total{band="urgent_review",subject="pair"} 1.0' in text
+    assert "childsafe_chat_batch_latency_seconds_count 1.0" in text

@@ -1,7 +1,8 @@
 """Prometheus metrics of one app, in a registry of its own (no global state at import).
 
 What an operator graphs and alerts on: scans by decision and source, scan latency, refused
-uploads by reason, and how far behind the store each process's matcher is. Labels are small
+uploads by reason, how far behind the store each process's matcher is, and chat messages,
+band changes, embedding-stage calls and batch latency. Labels are small
 fixed sets (never ids or content), so series stay few.
 """
 
@@ -68,6 +69,28 @@ class Metrics:
             "childsafe_http_requests",
             "HTTP requests by route template, method and status code.",
             ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.chat_messages = Counter(
+            "childsafe_chat_messages",
+            "Chat messages scored (each message once, whatever its number of recipients).",
+            registry=self.registry,
+        )
+        self.chat_band_changes = Counter(
+            "childsafe_chat_band_changes",
+            "Band changes of chat pairs and senders, by subject and new band.",
+            ["subject", "band"],
+            registry=self.registry,
+        )
+        self.chat_semantic_calls = Counter(
+            "childsafe_chat_semantic_calls",
+            "Messages the gate sent to the embedding stage.",
+            registry=self.registry,
+        )
+        self.chat_latency = Histogram(
+            "childsafe_chat_batch_latency_seconds",
+            "Time to score and commit one chat batch.",
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
         if matcher_status is not None:

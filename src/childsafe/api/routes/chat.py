@@ -10,6 +10,7 @@ band history. Account ids go in the query string, so ids containing ``/`` work.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -88,8 +89,16 @@ async def post_messages(
         raise ApiError(
             422, "invalid_request", "Idempotency-Key: must be 1 to 128 printable characters"
         )
-    service = _service(request)
-    result = await run_in_threadpool(lambda: service.ingest(batch, key=key))
+    services: Services = request.app.state.services
+    started = time.perf_counter()
+    result = await run_in_threadpool(lambda: services.chat.ingest(batch, key=key))
+    if not result.replayed:
+        metrics = services.metrics
+        metrics.chat_latency.observe(time.perf_counter() - started)
+        metrics.chat_messages.inc(result.messages)
+        metrics.chat_semantic_calls.inc(result.semantic_calls)
+        for change in result.band_changes:
+            metrics.chat_band_changes.labels(change.subject, change.new_band).inc()
     return result.to_dict()
 
 
