@@ -106,3 +106,25 @@ def test_sqlite_write_transactions_take_the_lock_up_front(
                 assert reader.execute(text("SELECT count(*) FROM banks")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_a_failed_upgrade_is_tried_again_and_a_lasting_one_still_fails(tmp_path: Path) -> None:
+    from childsafe.store.engine import _upgrade_retrying
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'x.db'}")
+    calls: list[int] = []
+
+    def flaky(_: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("CREATE INDEX ...", {}, Exception("database is locked"))
+
+    _upgrade_retrying(engine, flaky)
+    assert len(calls) == 2
+
+    def broken(_: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    with pytest.raises(OperationalError):
+        _upgrade_retrying(engine, broken)
+    engine.dispose()

@@ -11,6 +11,7 @@ whatever the busy timeout.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,8 +134,27 @@ def open_store(settings: Settings, *, migrate: bool = True, **engine_kwargs: Any
     engine = create_engine_for(settings.resolved_database_url(), **engine_kwargs)
     if migrate:
         try:
-            upgrade(engine)
+            _upgrade_retrying(engine, upgrade)
         except Exception:
             engine.dispose()
             raise
     return Store(engine=engine, sessions=make_session_factory(engine))
+
+
+def _upgrade_retrying(engine: Engine, upgrade: Callable[[Engine], None]) -> None:
+    """Upgrade, trying again after a database error. Workers starting together on a new
+    database all try to migrate; the locks in the migrations' ``env.py`` serialise them, but a
+    suite run under load once saw one of three SQLite processes fail mid-way (not reproduced
+    in over a hundred runs since). Whatever it was, the retry finds the schema migrated by the
+    process that won, or migrates it; a real problem still fails, on the third try."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(3):
+        try:
+            upgrade(engine)
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            engine.dispose()  # fresh connections: nothing cached from the failed attempt
+            time.sleep(0.2 * (attempt + 1))
