@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from childsafe.chat.batch import batch_body
 from childsafe.grooming.evaluate_data import select, to_messages
 from childsafe.grooming.scoring_messages import ChatMessage
 
@@ -21,8 +18,3 @@ def dev_messages(limit: int) -> tuple[ChatMessage, ...]:
     with DATASET.open(encoding="utf-8") as f:
         conversations = select((json.loads(line) for line in f), "dev")[:limit]
     return tuple(m for _, _, m in to_messages(conversations))
-
-
-def as_batch(messages: Sequence[ChatMessage]) -> dict[str, Any]:
-    """What a platform would send for these scorer messages."""
-    return batch_body(messages)

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from childsafe.actions import WebhookService
 from childsafe.chat import ChatBatch, ChatService
+from childsafe.chat.batch import batch_body
 from childsafe.grooming.bands import Band
 from childsafe.grooming.scoring import Scorer, ScorerConfig
 from childsafe.store.models import Case, ChatBandChange, ChatPair, ChatSender, OutboxMessage
 from childsafe.store.types import utcnow
-from tests.chat.conftest import as_batch, dev_messages
+from tests.chat.conftest import dev_messages
 from tests.factories.chat import ADULT, CHILD, GROOMING, batch, conversation, message
 
 Sessions = sessionmaker[Session]
@@ -44,7 +45,7 @@ def test_batches_of_any_size_give_what_one_scorer_gives(service: ChatService) ->
     i = 0
     while i < len(messages):
         n = rng.randint(1, 40)
-        ingest(service, as_batch(messages[i : i + n]))
+        ingest(service, batch_body(messages[i : i + n]))
         i += n
     now = reference.clock
     pairs = list(reference.pairs())

@@ -129,7 +129,7 @@ def test_family_words_that_anyone_says_are_not_cues(
     "text",
     [
         "i'm like an uncle to you",
-        "call me daddy",
+        "call me dad",
         "I'll be your big brother",
         "think of me as family",
         "i am basically your uncle lol",
@@ -257,7 +257,7 @@ def test_a_claim_after_the_cues_takes_the_effect_away(
     scorer = make_scorer()
     feed(scorer, conversation(c, SIGNS, ADULT_CUES, (), "before"))
     assert kinship_effect(report(scorer)) is not None
-    feed(scorer, [c("adult", "kid", "call me daddy from now on", 1000.0)])
+    feed(scorer, [c("adult", "kid", "call me dad from now on", 1000.0)])
     assert kinship_effect(report(scorer)) is None
 
 

@@ -29,14 +29,13 @@ def check_settings(settings: Settings) -> None:
     bad band thresholds, missing exemplar files, ``chat_semantic=on`` without the extra. The
     server checks the same when it starts; ``childsafe serve`` calls this first so that the
     operator reads one line instead of a worker's traceback."""
-    from childsafe.chat.semantic import build
-    from childsafe.grooming.detectors import LexicalDetector
+    from childsafe.chat.semantic import check
 
     try:
         scorer_config(settings.chat_bands)
     except ValueError as e:
         raise ValueError(f"CHILDSAFE_CHAT_BANDS: {e}") from None
     try:
-        build(settings.chat_semantic, LexicalDetector(), settings.chat_exemplars)
+        check(settings.chat_semantic, settings.chat_exemplars)
     except RuntimeError as e:
         raise ValueError(str(e)) from None

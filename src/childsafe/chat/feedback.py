@@ -170,6 +170,15 @@ def rows_after(sessions: SessionFactory, after: int, limit: int = 1000) -> list[
         return [_row(r) for r in s.scalars(q.order_by(ChatExemplar.id).limit(limit))]
 
 
+def all_rows_after(sessions: SessionFactory, after: int = 0) -> list[ExemplarRow]:
+    """Every live row with an id above ``after``, read a page at a time."""
+    out: list[ExemplarRow] = []
+    while page := rows_after(sessions, after):
+        out.extend(page)
+        after = page[-1].id
+    return out
+
+
 def removal_mark(sessions: SessionFactory) -> tuple[int, str]:
     """Changes whenever a row is removed: (how many are removed, the latest removal time)."""
     with unit_of_work(sessions, write=False) as s:
@@ -203,13 +212,6 @@ class ExemplarFeed:
     def due(self) -> bool:
         return time.monotonic() >= self._next
 
-    def _after(self, after: int) -> list[ExemplarRow]:
-        out: list[ExemplarRow] = []
-        while page := rows_after(self.sessions, after):
-            out.extend(page)
-            after = page[-1].id
-        return out
-
     def retry_rebuild(self) -> None:
         """Make the next pull ask for a rebuild again (the last one could not be applied)."""
         self._mark = (-1, "")
@@ -219,7 +221,7 @@ class ExemplarFeed:
         mark = removal_mark(self.sessions)
         rebuild = mark != self._mark
         self._mark = mark
-        rows = self._after(0 if rebuild else self.last_id)
+        rows = all_rows_after(self.sessions, 0 if rebuild else self.last_id)
         if rows:
             self.last_id = max(self.last_id, rows[-1].id)
         return FeedUpdate(rebuild, rows)

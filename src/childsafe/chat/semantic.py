@@ -149,10 +149,17 @@ def build(
     exemplars: Sequence[Path] = (),
     feed: ExemplarFeed | None = None,
 ) -> SharedStage | None:
-    """The stage the settings ask for, not yet loaded (call ``start``), or ``None``.
+    """The stage the settings ask for, not yet loaded (call ``start``), or ``None``."""
+    if not check(mode, exemplars):
+        return None
+    return SharedStage(detector, exemplars, feed)
 
-    Exemplar paths are checked here, so a mistyped one stops the server at start; what is in
-    them is read when the stage loads (``state`` ``failed`` and ``error`` if it is bad)."""
+
+def check(mode: Mode, exemplars: Sequence[Path] = ()) -> bool:
+    """Whether the stage will be used; raises ``RuntimeError`` naming the setting when the
+    settings cannot work. Exemplar paths are checked here, so a mistyped one stops the server
+    at start; what is in them is read when the stage loads (``state`` ``failed`` and ``error``
+    if it is bad)."""
     for path in exemplars:
         if not path.exists():
             raise RuntimeError(f"CHILDSAFE_CHAT_EXEMPLARS: {path} does not exist")
@@ -162,7 +169,7 @@ def build(
                 "index directory"
             )
     if mode == "off":
-        return None
+        return False
     from childsafe.grooming.semantic.embedder import INSTALL_HINT, semantic_available
 
     if not semantic_available():
@@ -170,5 +177,5 @@ def build(
             raise RuntimeError(
                 f"CHILDSAFE_CHAT_SEMANTIC=on but the semantic extra is missing: {INSTALL_HINT}"
             )
-        return None
-    return SharedStage(detector, exemplars, feed)
+        return False
+    return True

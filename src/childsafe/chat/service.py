@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -39,6 +40,10 @@ from childsafe.grooming.state import PairState, SenderState
 from childsafe.store import SessionFactory, unit_of_work
 from childsafe.store.models import ChatBandChange, ChatBatchKey, ChatPair, ChatSender
 from childsafe.store.types import utcnow
+
+K = TypeVar("K")
+S = TypeVar("S")
+R = TypeVar("R", ChatPair, ChatSender)
 
 #: Case priority by the band that opened or raised it.
 CASE_PRIORITY = {Band.NUDGE_CHILD: 1, Band.RESTRICT_ADULT: 2, Band.URGENT_REVIEW: 3}
@@ -106,15 +111,18 @@ class ChatService:
         if base.keep_quotes:  # reports quote nothing: quotes would be message text
             base = replace(base, keep_quotes=False)
         self.config = base
-        # Built once: compiling the phrase rules takes about 140 ms; a detector is read-only
-        # once built, so every request's scorer shares it.
-        self.detector = LexicalDetector()
         self.sessions = sessions
         self.semantic = semantic
         self.case_band = case_band
         self.case_messages = case_messages
         self.retention_days = retention_days
         self.clock = clock
+
+    @cached_property
+    def detector(self) -> LexicalDetector:
+        """Built once, on first use (compiling the phrase rules takes about 140 ms; pruning
+        never needs it); read-only once built, so every request's scorer shares it."""
+        return LexicalDetector()
 
     # -- ingest --------------------------------------------------------------------------------
 
@@ -183,19 +191,14 @@ class ChatService:
         rows: Mapping[tuple[str, str], ChatPair],
         now: datetime,
     ) -> dict[tuple[str, str], PairState]:
-        touched = {}
-        for key, st in states.items():
-            data = encode_pair(st)
-            row = rows.get(key)
-            if row is not None and row.state == data:
-                continue
-            touched[key] = st
-            if row is None:
-                row = ChatPair(adult=key[0], minor=key[1])
-                s.add(row)
-            row.kind, row.risk, row.band = st.kind.value, st.risk, st.band.value
-            row.last_time, row.last_seen, row.state = st.last_time, now, data
-        return touched
+        def fill(row: ChatPair | None, key: tuple[str, str], st: PairState) -> ChatPair:
+            row = row or ChatPair(adult=key[0], minor=key[1])
+            row.kind, row.risk, row.band, row.last_time = (
+                st.kind.value, st.risk, st.band.value, st.last_time,
+            )  # fmt: skip
+            return row
+
+        return _write_changed(s, states, rows, encode_pair, fill, now)
 
     def _write_senders(
         self,
@@ -204,18 +207,12 @@ class ChatService:
         rows: Mapping[str, ChatSender],
         now: datetime,
     ) -> dict[str, SenderState]:
-        touched = {}
-        for key, st in states.items():
-            data = encode_sender(st)
-            row = rows.get(key)
-            if row is not None and row.state == data:
-                continue
-            touched[key] = st
-            if row is None:
-                row = ChatSender(account=key)
-                s.add(row)
-            row.risk, row.band, row.last_seen, row.state = st.risk, st.band.value, now, data
-        return touched
+        def fill(row: ChatSender | None, key: str, st: SenderState) -> ChatSender:
+            row = row or ChatSender(account=key)
+            row.risk, row.band = st.risk, st.band.value
+            return row
+
+        return _write_changed(s, states, rows, encode_sender, fill, now)
 
     def _record(
         self,
@@ -364,6 +361,30 @@ class ChatService:
             day = self.clock() - timedelta(days=BATCH_KEY_DAYS)
             s.execute(delete(ChatBatchKey).where(ChatBatchKey.created_at < day))
         return PruneReport(_count(p), _count(q), _count(r))
+
+
+def _write_changed(
+    s: Session,
+    states: Mapping[K, S],
+    rows: Mapping[K, R],
+    encode: Callable[[S], dict[str, Any]],
+    fill: Callable[[R | None, K, S], R],
+    now: datetime,
+) -> dict[K, S]:
+    """Write back the states whose encoding changed (a new row for a new state); return
+    them. ``fill`` sets the row's searchable columns from the state."""
+    touched: dict[K, S] = {}
+    for key, st in states.items():
+        data = encode(st)
+        row = rows.get(key)
+        if row is not None and row.state == data:
+            continue
+        touched[key] = st
+        filled = fill(row, key, st)
+        filled.state, filled.last_seen = data, now
+        if row is None:
+            s.add(filled)
+    return touched
 
 
 def _sender_above_pairs(scorer: Scorer, event: BandChange) -> bool:

@@ -33,14 +33,10 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Every live verdict and example, oldest first."""
-    from childsafe.chat.feedback import rows_after
+    from childsafe.chat.feedback import all_rows_after
 
     cli: CliContext = ctx.obj
-    rows = []
-    after = 0
-    while page := rows_after(cli.store.sessions, after):
-        rows.extend(page)
-        after = page[-1].id
+    rows = all_rows_after(cli.store.sessions)
     if as_json:
         for r in rows:
             out = r.to_dict() | ({"text": r.text} if show_text else {})

