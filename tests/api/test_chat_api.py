@@ -184,3 +184,21 @@ def test_metrics_count_chat_messages_and_band_changes(api: Api) -> None:
     assert "childsafe_chat_messages_total 8.0" in text  # the replay is not counted again
     assert 'childsafe_chat_band_changes_total{band="urgent_review",subject="pair"} 1.0' in text
     assert "childsafe_chat_batch_latency_seconds_count 1.0" in text
+
+
+def test_status_says_which_embedding_model_the_server_runs(make_api: Any) -> None:
+    default = make_api()
+    stage = default.services.chat.semantic
+    assert stage is not None and stage.wait(120), stage and stage.error
+    chat = default.client.get("/v1/status", headers=default.key("scan")).json()["chat"]
+    assert chat == {
+        "semantic": "ready", "semantic_error": None, "semantic_precision": "int8",
+        "operator_exemplars": 0,
+    }  # fmt: skip
+    exact = make_api(chat_semantic_precision="fp32")
+    chat = exact.client.get("/v1/status", headers=exact.key("scan")).json()["chat"]
+    assert chat["semantic_precision"] == "fp32"
+    off = make_api(chat_semantic="off")
+    assert off.client.get("/v1/status", headers=off.key("scan")).json()["chat"] == {
+        "semantic": "off"
+    }

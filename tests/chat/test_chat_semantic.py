@@ -27,6 +27,7 @@ def shared() -> SharedStage:
     assert stage is not None, "the semantic extra is installed with .[test]"
     stage.load()
     assert stage.ready, stage.error
+    assert stage.precision == "int8"  # the server's default model
     return stage
 
 
@@ -63,6 +64,17 @@ def test_an_unavailable_stage_is_refused_when_required(monkeypatch: pytest.Monke
     with pytest.raises(RuntimeError, match="semantic extra"):
         build("on", LexicalDetector())
     assert build("off", LexicalDetector()) is None
+
+
+def test_int8_without_onnx_is_refused_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    from childsafe.grooming import LexicalDetector
+
+    monkeypatch.setattr("childsafe.grooming.semantic.embedder.onnx_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CHILDSAFE_CHAT_SEMANTIC_PRECISION=int8 needs"):
+        build("on", LexicalDetector(), precision="int8")
+    assert build("auto", LexicalDetector(), precision="int8") is None
+    fp32 = build("on", LexicalDetector(), precision="fp32")
+    assert fp32 is not None and fp32.precision == "fp32"
 
 
 def test_operator_exemplars_are_loaded_and_bad_paths_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -100,6 +100,7 @@ class Services:
             chat.detector,
             settings.chat_exemplars,
             ExemplarFeed(store.sessions, interval_s=settings.refresh_interval_s * 5),
+            settings.chat_semantic_precision,
         )
         return cls(
             settings=settings,

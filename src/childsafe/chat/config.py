@@ -36,6 +36,6 @@ def check_settings(settings: Settings) -> None:
     except ValueError as e:
         raise ValueError(f"CHILDSAFE_CHAT_BANDS: {e}") from None
     try:
-        check(settings.chat_semantic, settings.chat_exemplars)
+        check(settings.chat_semantic, settings.chat_exemplars, settings.chat_semantic_precision)
     except RuntimeError as e:
         raise ValueError(str(e)) from None

@@ -2,9 +2,11 @@
 
 ``CHILDSAFE_CHAT_SEMANTIC``: ``auto`` (the default) uses the stage when the ``semantic`` extra
 is installed and goes without it otherwise; ``on`` requires it (the server refuses to start
-without it); ``off`` never loads it. The model takes a few seconds and about 100 MB to load,
-so a server loads it in the background at start; batches that arrive before it is ready are
-scored by the lexical stage alone, and the answer says so (``semantic: false``).
+without it); ``off`` never loads it. ``CHILDSAFE_CHAT_SEMANTIC_PRECISION`` picks the model:
+``int8`` (the default, about half the CPU) or ``fp32``. The model takes a few seconds and
+about 100 MB to load, so a server loads it in the background at start; batches that arrive
+before it is ready are scored by the lexical stage alone, and the answer says so
+(``semantic: false``).
 
 Requests of one worker run in a thread pool, and the stage (its cache, its counters) is not
 thread-safe, so one lock serialises its calls; with one model thread per worker the model
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Mode = Literal["auto", "on", "off"]
+Precision = Literal["int8", "fp32"]
 
 
 class SharedStage:
@@ -46,9 +49,11 @@ class SharedStage:
         detector: LexicalDetector,
         exemplars: Sequence[Path] = (),
         feed: ExemplarFeed | None = None,
+        precision: Precision = "int8",
     ) -> None:
         self.detector = detector
         self.feed = feed
+        self.precision: Precision = precision
         self.exemplars = tuple(exemplars)
         self.loaded_exemplars = 0
         self._lock = threading.Lock()
@@ -59,8 +64,10 @@ class SharedStage:
     def _fresh(self) -> EmbeddingStage:
         """The shipped exemplars plus the operator's files (``CHILDSAFE_CHAT_EXEMPLARS``)."""
         from childsafe.grooming.semantic import EmbeddingStage
+        from childsafe.grooming.semantic.embedder import shared_embedder
 
-        stage = EmbeddingStage(normalizer=self.detector.normalizer)
+        embedder = shared_embedder(self.precision)
+        stage = EmbeddingStage(embedder, normalizer=self.detector.normalizer)
         loaded = 0
         for path in self.exemplars:
             added = stage.load_sentinel_index(path) if path.is_dir() else stage.load_jsonl(path)
@@ -148,14 +155,15 @@ def build(
     detector: LexicalDetector,
     exemplars: Sequence[Path] = (),
     feed: ExemplarFeed | None = None,
+    precision: Precision = "int8",
 ) -> SharedStage | None:
     """The stage the settings ask for, not yet loaded (call ``start``), or ``None``."""
-    if not check(mode, exemplars):
+    if not check(mode, exemplars, precision):
         return None
-    return SharedStage(detector, exemplars, feed)
+    return SharedStage(detector, exemplars, feed, precision)
 
 
-def check(mode: Mode, exemplars: Sequence[Path] = ()) -> bool:
+def check(mode: Mode, exemplars: Sequence[Path] = (), precision: Precision = "int8") -> bool:
     """Whether the stage will be used; raises ``RuntimeError`` naming the setting when the
     settings cannot work. Exemplar paths are checked here, so a mistyped one stops the server
     at start; what is in them is read when the stage loads (``state`` ``failed`` and ``error``
@@ -170,12 +178,23 @@ def check(mode: Mode, exemplars: Sequence[Path] = ()) -> bool:
             )
     if mode == "off":
         return False
-    from childsafe.grooming.semantic.embedder import INSTALL_HINT, semantic_available
+    from childsafe.grooming.semantic.embedder import (
+        INSTALL_HINT,
+        onnx_available,
+        semantic_available,
+    )
 
     if not semantic_available():
         if mode == "on":
             raise RuntimeError(
                 f"CHILDSAFE_CHAT_SEMANTIC=on but the semantic extra is missing: {INSTALL_HINT}"
+            )
+        return False
+    if precision == "int8" and not onnx_available():
+        if mode == "on":
+            raise RuntimeError(
+                "CHILDSAFE_CHAT_SEMANTIC_PRECISION=int8 needs onnxruntime and onnx, part of the "
+                f"semantic extra ({INSTALL_HINT}); or set it to fp32"
             )
         return False
     return True

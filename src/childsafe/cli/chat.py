@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -178,6 +179,14 @@ def eval_(
             "(default: on when the semantic extra is installed).",
         ),
     ] = None,
+    precision: Annotated[
+        str,
+        typer.Option(
+            "--precision",
+            help="The embedding model's precision: int8 (the server's default: about half the "
+            "CPU, its own calibrated thresholds) or fp32.",
+        ),
+    ] = "int8",
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
@@ -187,6 +196,7 @@ def eval_(
         SemanticUnavailableError,
         semantic_available,
     )
+    from childsafe.grooming.semantic.onnx_model import PRECISIONS
 
     cli: CliContext = ctx.obj
     available = semantic_available()
@@ -198,6 +208,8 @@ def eval_(
         raise cli.fail(f"--split must be one of {', '.join(SPLITS)}")
     if alert not in BANDS_HELP:
         raise cli.fail(f"--alert-band must be one of {', '.join(BANDS_HELP)}")
+    if precision not in PRECISIONS:
+        raise cli.fail(f"--precision must be one of {', '.join(PRECISIONS)}")
     records = _read_jsonl(cli, dataset)
     bad = next((n for n, r in enumerate(records, 1) if not _is_conversation(r)), None)
     if bad is not None:
@@ -209,12 +221,15 @@ def eval_(
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=total)
-        run = evaluate
-        if semantic:
-            from childsafe.grooming.semantic.evaluate import evaluate_semantic
-
-            run = evaluate_semantic
         try:
+            run = evaluate
+            if semantic:
+                from childsafe.grooming.semantic import EmbeddingStage
+                from childsafe.grooming.semantic.embedder import shared_embedder
+                from childsafe.grooming.semantic.evaluate import evaluate_semantic
+
+                stage = EmbeddingStage(shared_embedder(precision))
+                run = partial(evaluate_semantic, stage=stage)
             report = run(
                 records,
                 split=split,

@@ -14,6 +14,7 @@ from childsafe.grooming.semantic.embedder import (
     semantic_available,
     shared_embedder,
 )
+from childsafe.grooming.semantic.onnx_model import PRECISIONS
 
 if not semantic_available():  # pragma: no cover - .[test] installs the extra
     # Fail, never skip: a suite that silently skips its model tests would pass without them.
@@ -30,3 +31,12 @@ def embedder() -> MiniLMEmbedder:
 @pytest.fixture(scope="session")
 def lexical() -> LexicalDetector:
     return LexicalDetector()
+
+
+@pytest.fixture(scope="session", params=PRECISIONS)
+def precise_embedder(request: pytest.FixtureRequest) -> MiniLMEmbedder:
+    """The model at each precision the server offers (fp32, int8): the stage's behaviour, with
+    the thresholds calibrated for each, must hold at both."""
+    model = shared_embedder(request.param)
+    model.encode(["warm up"])
+    return model

@@ -61,3 +61,10 @@ def test_cli_semantic_flag(tmp_path: Any) -> None:
     assert on.exit_code == 0, on.output
     names = [m["name"] for m in json.loads(on.stdout)["methods"]]
     assert names[0] == "childsafe+semantic" and "sentinel-embed" in names
+    described = json.loads(on.stdout)["methods"][0]["description"]
+    assert "int8" in described  # the server's default model is the one evaluated
+    exact = runner.invoke(app, [*base, "--semantic", "--precision", "fp32"])
+    assert exact.exit_code == 0, exact.output
+    assert "fp32" in json.loads(exact.stdout)["methods"][0]["description"]
+    bad = runner.invoke(app, [*base, "--semantic", "--precision", "int4"])
+    assert bad.exit_code != 0 and "--precision must be one of fp32, int8" in bad.output

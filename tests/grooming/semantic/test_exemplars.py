@@ -34,8 +34,8 @@ MISSED_TOO = "the food court at the shopping centre would be a nice spot for us 
 
 
 @pytest.fixture
-def stage(embedder: MiniLMEmbedder, lexical: LexicalDetector) -> EmbeddingStage:
-    return EmbeddingStage(embedder, normalizer=lexical.normalizer)
+def stage(precise_embedder: MiniLMEmbedder, lexical: LexicalDetector) -> EmbeddingStage:
+    return EmbeddingStage(precise_embedder, normalizer=lexical.normalizer)
 
 
 def test_shipped_exemplars_cover_every_category_and_keep_to_the_rules() -> None:

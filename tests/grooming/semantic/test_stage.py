@@ -38,8 +38,8 @@ LOOKALIKES = [
 
 
 @pytest.fixture
-def stage(embedder: MiniLMEmbedder, lexical: LexicalDetector) -> EmbeddingStage:
-    return EmbeddingStage(embedder, normalizer=lexical.normalizer)
+def stage(precise_embedder: MiniLMEmbedder, lexical: LexicalDetector) -> EmbeddingStage:
+    return EmbeddingStage(precise_embedder, normalizer=lexical.normalizer)
 
 
 @pytest.mark.parametrize(("text", "category"), PARAPHRASES)

@@ -61,5 +61,6 @@ def semantic_status(services: Services) -> dict[str, Any]:
     return {
         "semantic": str(getattr(stage, "state", "ready")),
         "semantic_error": getattr(stage, "error", None),
+        "semantic_precision": getattr(stage, "precision", None),
         "operator_exemplars": getattr(stage, "loaded_exemplars", 0),
     }

@@ -1,11 +1,13 @@
 """Calibrate the embedding stage's per-category thresholds on the dev split (never held-out).
 
     python -m childsafe.grooming.semantic.calibrate datasets/chat/synthetic-v1.jsonl
+    python -m childsafe.grooming.semantic.calibrate DATASET --precision int8
 
 For each category the threshold is the lowest similarity that no dev message *without* a
 warning sign reaches (with the margin over the negatives met), plus ``gap``, and never below
 ``floor``: the stage then fires on no sign-free dev message, so it cannot add a dev false
-positive through a look-alike. Prints the thresholds (paste them into ``DEFAULT_THRESHOLDS``)
+positive through a look-alike. Prints the thresholds (paste them into ``DEFAULT_THRESHOLDS``,
+or ``INT8_THRESHOLDS`` with ``--precision int8``)
 and, per category, how many dev sign messages the lexical stage misses and how many of those
 the stage would find at that threshold.
 """
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from childsafe.grooming.categories import Category
+from childsafe.grooming.semantic.embedder import shared_embedder
+from childsafe.grooming.semantic.onnx_model import PRECISIONS
 from childsafe.grooming.semantic.stage import EmbeddingStage
 
 FLOOR = 0.5
@@ -76,17 +80,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("dataset", type=Path)
     ap.add_argument("--floor", type=float, default=FLOOR)
     ap.add_argument("--gap", type=float, default=GAP)
+    ap.add_argument("--precision", choices=PRECISIONS, default="fp32")
     args = ap.parse_args(argv)
     records = [
         json.loads(line) for line in args.dataset.read_text(encoding="utf-8").splitlines() if line
     ]
-    rows = calibrate(EmbeddingStage(), records, floor=args.floor, gap=args.gap)
+    stage = EmbeddingStage(shared_embedder(args.precision))
+    rows = calibrate(stage, records, floor=args.floor, gap=args.gap)
     for r in rows:
         print(
             f"{r.category.value:18} threshold {r.threshold:.3f}  dev sign texts {r.signs:4d}  "
             f"lexical misses {r.lexical_missed:3d}  semantic finds {r.semantic_found:3d}"
         )
-    print("DEFAULT_THRESHOLDS = {")
+    print(f"{'INT8' if args.precision == 'int8' else 'DEFAULT'}_THRESHOLDS = {{")
     for r in rows:
         print(f"    C.{r.category.name}: {r.threshold},")
     print("}")

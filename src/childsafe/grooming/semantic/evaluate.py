@@ -123,7 +123,8 @@ def evaluate_semantic(
     embedded = stats.embedded - before.embedded
     semantic = MethodResult(
         "childsafe+semantic",
-        "childsafe with the embedding stage (all-MiniLM-L6-v2 against the shipped exemplars), "
+        "childsafe with the embedding stage (all-MiniLM-L6-v2, "
+        f"{getattr(stage.embedder, 'precision', 'fp32')}, against the shipped exemplars), "
         f"called where the gate allows; alert at band {alert.value} or above",
         compute_metrics(outcomes),
         bootstrap(outcomes, bootstrap_n, seed),

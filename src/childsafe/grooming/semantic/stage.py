@@ -16,7 +16,9 @@ whole message and names the nearest exemplar (``semantic:<exemplar id>``).
 Thresholds were calibrated on the dev split of the synthetic set only (``calibrate``): each is
 the lowest that no dev message without a warning sign clears, plus a safety gap, so the stage
 adds no dev false positive; they do not depend on operator exemplars, which add paraphrases
-(positives) or suppress look-alikes (negatives) without changing a threshold.
+(positives) or suppress look-alikes (negatives) without changing a threshold. The int8 model
+moves similarities by about 0.01 on average, so it has its own table, calibrated the same way
+(``default_thresholds``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,27 @@ DEFAULT_THRESHOLDS: Mapping[Category, float] = {
     C.PRESSURE: 0.5,
     C.AGE_DECEPTION: 0.601,
 }
+#: The same calibration for the int8 model (``--precision int8``).
+INT8_THRESHOLDS: Mapping[Category, float] = {
+    C.AGE_PROBING: 0.637,
+    C.FLATTERY: 0.5,
+    C.EXCLUSIVITY: 0.5,
+    C.SECRECY: 0.5,
+    C.SUPERVISION_CHECK: 0.613,
+    C.ISOLATION: 0.547,
+    C.PLATFORM_MOVE: 0.5,
+    C.GIFTS: 0.638,
+    C.PHOTO_REQUEST: 0.543,
+    C.MEETING_REQUEST: 0.521,
+    C.PRESSURE: 0.5,
+    C.AGE_DECEPTION: 0.602,
+}
+
+
+def default_thresholds(precision: str = "fp32") -> dict[Category, float]:
+    """The calibrated thresholds for vectors of the model at ``precision``."""
+    table = INT8_THRESHOLDS if precision == "int8" else DEFAULT_THRESHOLDS
+    return dict(table)
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class EmbeddingStage:
     """Sentence-embedding warning-sign detector (see the module docstring).
 
     ``embedder`` defaults to the process's shared all-MiniLM-L6-v2 (``shared_embedder``);
+    without a ``config`` the thresholds are those calibrated for the embedder's ``precision``;
     ``exemplars`` default to the shipped ones; operators add theirs with :meth:`add_exemplars`
     (or :meth:`load_jsonl` / :meth:`load_sentinel_index`) and reviewers' verdicts with
     :meth:`add_verdict`. Not thread-safe, like the scorer: one per worker.
@@ -120,7 +144,8 @@ class EmbeddingStage:
         normalizer: Normalizer | None = None,
     ) -> None:
         self.embedder: Embedder = embedder or shared_embedder()
-        self.config = config or SemanticConfig()
+        precision = str(getattr(self.embedder, "precision", "fp32"))
+        self.config = config or SemanticConfig(thresholds=default_thresholds(precision))
         if normalizer is None:
             from childsafe.grooming.detectors import LexicalDetector
 
