@@ -15,7 +15,8 @@ locks, band changes with their webhooks and cases, committed before the answer.
    per-core figure to compare with the issue's 5,000 messages/s per core.
 
     nice -n 5 python bench/chat_service.py [--workers 2] [--clients 4] [--batch 100]
-        [--database-url postgresql+psycopg://...] [--out bench/results/chat_service.md]
+        [--database-url postgresql+psycopg://...] [--semantic on] [--precision int8|fp32]
+        [--unique-texts] [--out bench/results/chat_service.md]
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env = childsafe_env(home, args.database_url)
         env["CHILDSAFE_DISPATCH_WEBHOOKS"] = "false"
         env["CHILDSAFE_CHAT_SEMANTIC"] = args.semantic
+        env["CHILDSAFE_CHAT_SEMANTIC_PRECISION"] = args.precision
         scopes = ["--scope", "chat", "--scope", "scan"]  # scan: to read /v1/status
         key = subprocess.run(
             [*childsafe_cmd(), "keys", "create", "bench-chat", *scopes],
@@ -175,21 +177,25 @@ def main() -> None:
     p.add_argument("--database-url", default="")
     p.add_argument("--semantic", choices=("auto", "on", "off"), default="auto")
     p.add_argument(
+        "--precision", choices=("int8", "fp32"), default="int8", help="the embedding model's"
+    )
+    p.add_argument(
         "--unique-texts", action="store_true", help="make every text distinct (no cache hits)"
     )
     p.add_argument("--out", type=Path)
     args = p.parse_args()
     r = run(args)
     backend = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+    texts = "unique" if args.unique_texts else "as in the set"
     command = "python bench/chat_service.py " + " ".join(sys.argv[1:])
     text = (
         "# `POST /v1/chat/messages` end to end\n\n"
         f"{describe(['childsafe', 'uvicorn', 'fastapi', 'torch'])}\n\n"
         f"Command: `{command}`\n\n"
-        f"| store | embedding stage | texts | workers | clients | batch | messages | "
+        f"| store | embedding stage | model | texts | workers | clients | batch | messages | "
         f"msgs/s (wall) | msgs per server CPU-second | batch p50 | batch p99 | errors |\n"
-        f"|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        f"| {backend} | {r['semantic']} | {'unique' if args.unique_texts else 'as in the set'} "
+        f"|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        f"| {backend} | {r['semantic']} | {args.precision} | {texts} "
         f"| {args.workers} | {args.clients} | {args.batch} | "
         f"{r['messages']:,} | "
         f"{r['msgs_per_s']:,.0f} | {r['msgs_per_server_cpu_s']:,.0f} | {r['p50_ms']:.1f} ms | "
