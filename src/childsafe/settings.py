@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     #: Chat: forget pairs and senders untouched for this many days, and older band history
     #: (0 keeps them forever). The server prunes once an hour; ``childsafe chat prune`` too.
     chat_retention_days: float = Field(default=180.0, ge=0)
+    #: Chat: how long a scored message is recognised when resent without an
+    #: ``Idempotency-Key`` and skipped (a 16-byte digest of its conversation, sender and id is
+    #: kept, never text); 0 turns it off, and resent messages then count again.
+    chat_dedup_days: float = Field(default=1.0, ge=0)
 
     # -- fetching URLs to scan (``{"url": ...}``, HMA's ``?url=``) -----------------------
     #: Only publicly routable addresses are fetched from, unless listed here as CIDRs (an

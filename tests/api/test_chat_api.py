@@ -186,6 +186,24 @@ def test_metrics_count_chat_messages_and_band_changes(api: Api) -> None:
     assert "childsafe_chat_batch_latency_seconds_count 1.0" in text
 
 
+def test_a_resend_without_a_key_names_its_duplicates_and_is_counted_once(api: Api) -> None:
+    key = api.key("chat", "scan")
+    body = batch(conversation(), FACTS)
+    first = post(api, body, key).json()
+    assert first["duplicates"] == []
+    # A retried tail: the last two messages again, plus two new ones.
+    tail = [
+        *body["messages"][-2:],
+        message("m8", "acct_a", "acct_c", 1_000_900, "did you finish the level"),
+        message("m9", "acct_c", "acct_a", 1_000_960, "gg"),
+    ]
+    again = post(api, batch(tail, FACTS), key).json()
+    assert again["duplicates"] == ["m6", "m7"]
+    text = api.client.get("/metrics", headers=key).text
+    assert "childsafe_chat_messages_total 10.0" in text
+    assert "childsafe_chat_duplicate_messages_total 2.0" in text
+
+
 def test_status_says_which_embedding_model_the_server_runs(make_api: Any) -> None:
     default = make_api()
     stage = default.services.chat.semantic

@@ -76,6 +76,11 @@ class Metrics:
             "Chat messages scored (each message once, whatever its number of recipients).",
             registry=self.registry,
         )
+        self.chat_duplicates = Counter(
+            "childsafe_chat_duplicate_messages",
+            "Chat messages resent without an Idempotency-Key and skipped as already scored.",
+            registry=self.registry,
+        )
         self.chat_band_changes = Counter(
             "childsafe_chat_band_changes",
             "Band changes of chat pairs and senders, by subject and new band.",

@@ -94,6 +94,7 @@ class Services:
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,
             retention_days=settings.chat_retention_days,
+            dedup_days=settings.chat_dedup_days,
         )
         chat.semantic = build_semantic(
             settings.chat_semantic,
@@ -116,7 +117,8 @@ class Services:
             dispatcher=Dispatcher(store.sessions) if settings.dispatch_webhooks else None,
             pipeline=ScanPipeline(live, registry, recorder, limits),
             chat=chat,
-            pruner=Pruner(chat) if settings.chat_retention_days > 0 else None,
+            # Always: idempotency keys and message digests expire even when retention is off.
+            pruner=Pruner(chat),
             limits=limits,
             owns_store=owns,
         )

@@ -36,12 +36,13 @@ class Pruner:
             except Exception as e:  # keep the server up; try again next time
                 log.warning("chat prune failed: %s", type(e).__name__)
                 continue
-            if report.pairs or report.senders or report.band_changes:
+            if report.pairs or report.senders or report.band_changes or report.seen_messages:
                 log.info(
-                    "chat prune: %d pairs, %d senders, %d band changes removed",
+                    "chat prune: %d pairs, %d senders, %d band changes, %d message digests removed",
                     report.pairs,
                     report.senders,
                     report.band_changes,
+                    report.seen_messages,
                 )
 
     def stop(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from childsafe.actions import CHAT_BAND_CHANGED, enqueue, open_case
 from childsafe.chat.batch import ChatBatch, MessageIn, to_scorer_messages
+from childsafe.chat.dedup import claim_new, forget_before
 from childsafe.chat.locks import lock_chat_state
 from childsafe.chat.queries import band_history, open_case_of, pair_rows, sender_rows
 from childsafe.chat.views import BandChangeOut, PairView, SenderView, band_change_out
@@ -62,6 +63,8 @@ class IngestResult:
     semantic: bool
     #: True when the batch's ``Idempotency-Key`` had been seen: this is the first answer again.
     replayed: bool = False
+    #: Ids of the batch's messages scored before (resent without a key): skipped.
+    duplicates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The HTTP answer (and what is kept under an idempotency key)."""
@@ -73,6 +76,7 @@ class IngestResult:
             "semantic": self.semantic,
             "semantic_calls": self.semantic_calls,
             "replayed": self.replayed,
+            "duplicates": self.duplicates,
         }
 
     @classmethod
@@ -85,6 +89,7 @@ class IngestResult:
             semantic_calls=int(d["semantic_calls"]),
             semantic=bool(d["semantic"]),
             replayed=replayed,
+            duplicates=list(d.get("duplicates", [])),
         )
 
 
@@ -93,6 +98,7 @@ class PruneReport:
     pairs: int
     senders: int
     band_changes: int
+    seen_messages: int = 0
 
 
 class ChatService:
@@ -105,6 +111,7 @@ class ChatService:
         case_band: Band = Band.NUDGE_CHILD,
         case_messages: int = 50,
         retention_days: float = 180.0,
+        dedup_days: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         base = config or ScorerConfig()
@@ -116,6 +123,8 @@ class ChatService:
         self.case_band = case_band
         self.case_messages = case_messages
         self.retention_days = retention_days
+        #: How long scored messages are recognised when resent without a key (0: never).
+        self.dedup_days = dedup_days
         self.clock = clock
 
     @cached_property
@@ -128,7 +137,8 @@ class ChatService:
 
     def ingest(self, batch: ChatBatch, *, key: str | None = None) -> IngestResult:
         """Score a batch. With ``key`` (the request's ``Idempotency-Key``), a batch already
-        scored under that key is not scored again: its first answer comes back."""
+        scored under that key is not scored again: its first answer comes back. Without one,
+        messages scored in the last ``dedup_days`` are skipped (``duplicates``)."""
         sync = getattr(self.semantic, "sync", None)
         if sync is not None:  # reviewers' verdicts given on any worker since the last batch
             sync()
@@ -141,6 +151,15 @@ class ChatService:
                 seen = s.get(ChatBatchKey, key)
                 if seen is not None:
                     return IngestResult.from_dict(seen.answer, replayed=True)
+            duplicates: list[str] = []
+            if self.dedup_days > 0:
+                new = claim_new(s, batch.messages, now)
+                if not all(new):
+                    duplicates = [
+                        m.id for m, fresh in zip(batch.messages, new, strict=True) if not fresh
+                    ]
+                    keep = {id(m) for m, fresh in zip(batch.messages, new, strict=True) if fresh}
+                    items = [(src, cm) for src, cm in items if id(src) in keep]
             loaded_pairs = pair_rows(s, pair_keys)
             loaded_senders = sender_rows(s, sender_keys)
             pairs: dict[tuple[str, str], PairState] = {
@@ -179,6 +198,7 @@ class ChatService:
                 band_changes=changes,
                 semantic_calls=semantic_calls,
                 semantic=self.semantic is not None and bool(getattr(self.semantic, "ready", True)),
+                duplicates=duplicates,
             )
             if key is not None:
                 s.add(ChatBatchKey(key=key, answer=result.to_dict(), created_at=now))
@@ -350,17 +370,34 @@ class ChatService:
     # -- retention -----------------------------------------------------------------------------
 
     def prune(self, *, older_than_days: float | None = None) -> PruneReport:
-        """Forget pairs and senders not touched for the retention period, and old history.
-        Cases keep their messages: closing and purging cases belongs to the review queue."""
-        days = self.retention_days if older_than_days is None else older_than_days
-        cutoff = self.clock() - timedelta(days=days)
+        """Forget pairs and senders not touched for the retention period (``retention_days``;
+        0 keeps them) or for ``older_than_days``, and their older band history. Idempotency
+        keys and digests of scored messages expire whatever the retention (after a day and
+        ``dedup_days``), and go sooner with the pairs. Cases keep their messages: closing and
+        purging cases belongs to the review queue."""
+        days = older_than_days
+        if days is None and self.retention_days > 0:
+            days = self.retention_days
+        now = self.clock()
+        removed = [0, 0, 0]
         with unit_of_work(self.sessions) as s:
-            p = s.execute(delete(ChatPair).where(ChatPair.last_seen < cutoff))
-            q = s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))
-            r = s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
-            day = self.clock() - timedelta(days=BATCH_KEY_DAYS)
-            s.execute(delete(ChatBatchKey).where(ChatBatchKey.created_at < day))
-        return PruneReport(_count(p), _count(q), _count(r))
+            if days is not None:
+                cutoff = now - timedelta(days=days)
+                removed = [
+                    _count(s.execute(delete(ChatPair).where(ChatPair.last_seen < cutoff))),
+                    _count(s.execute(delete(ChatSender).where(ChatSender.last_seen < cutoff))),
+                    _count(
+                        s.execute(delete(ChatBandChange).where(ChatBandChange.created_at < cutoff))
+                    ),
+                ]
+            key_days = BATCH_KEY_DAYS if days is None else min(BATCH_KEY_DAYS, days)
+            s.execute(
+                delete(ChatBatchKey).where(ChatBatchKey.created_at < now - timedelta(days=key_days))
+            )
+            seen_days = self.dedup_days if days is None else min(self.dedup_days, days)
+            seen = forget_before(s, now - timedelta(days=seen_days))
+        pairs, senders, changes = removed
+        return PruneReport(pairs, senders, changes, seen)
 
 
 def _write_changed(

@@ -31,9 +31,12 @@ def prune_command(
             "retention is off (CHILDSAFE_CHAT_RETENTION_DAYS=0); pass --older-than-days N "
             "to prune anyway"
         )
-    service = ChatService(cli.store.sessions, retention_days=days)
+    service = ChatService(
+        cli.store.sessions, retention_days=days, dedup_days=cli.settings.chat_dedup_days
+    )
     report = service.prune()
     cli.out.print(
         f"removed {report.pairs} pair(s), {report.senders} sender(s) and "
-        f"{report.band_changes} band change(s) untouched for {days:g} day(s)"
+        f"{report.band_changes} band change(s) untouched for {days:g} day(s), and "
+        f"{report.seen_messages} expired message digest(s)"
     )

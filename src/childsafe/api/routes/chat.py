@@ -78,6 +78,8 @@ async def post_messages(
     and it can be sent again. Send an ``Idempotency-Key`` header (any unique text, at most 128
     characters) to make resending always safe: a batch already scored under that key in the
     last day is not scored again, and its first answer comes back with ``replayed: true``.
+    Without a key, messages already scored (same conversation, sender and id, within
+    ``CHILDSAFE_CHAT_DEDUP_DAYS``) are skipped, and their ids come back in ``duplicates``.
     """
     body = await read_limited(request, MAX_BODY)
     try:
@@ -95,7 +97,8 @@ async def post_messages(
     if not result.replayed:
         metrics = services.metrics
         metrics.chat_latency.observe(time.perf_counter() - started)
-        metrics.chat_messages.inc(result.messages)
+        metrics.chat_messages.inc(result.messages - len(result.duplicates))
+        metrics.chat_duplicates.inc(len(result.duplicates))
         metrics.chat_semantic_calls.inc(result.semantic_calls)
         for change in result.band_changes:
             metrics.chat_band_changes.labels(change.subject, change.new_band).inc()

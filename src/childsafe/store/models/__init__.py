@@ -26,6 +26,7 @@ from childsafe.store.models.chat import (
     ChatBatchKey,
     ChatExemplar,
     ChatPair,
+    ChatSeenMessage,
     ChatSender,
 )
 from childsafe.store.models.keys import API_KEY_SCOPES, ApiKey
@@ -58,6 +59,7 @@ __all__ = [
     "ChatBatchKey",
     "ChatExemplar",
     "ChatPair",
+    "ChatSeenMessage",
     "ChatSender",
     "EntrySignal",
     "OutboxMessage",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from childsafe.store.models.base import Base, one_of
@@ -131,4 +131,17 @@ class ChatBatchKey(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     answer: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChatSeenMessage(Base):
+    """A message already scored, by a digest of its identity (conversation, sender, message
+    id), never its text: a platform that resends messages without an ``Idempotency-Key`` (a
+    retry after a timeout, a replayed queue) does not have them counted twice. Kept for
+    ``chat_dedup_days``."""
+
+    __tablename__ = "chat_seen_messages"
+    __table_args__ = (Index(None, "created_at"),)
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
