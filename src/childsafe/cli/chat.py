@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +26,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
+from childsafe.cli.chat_semantic import (
+    ExemplarsOption,
+    PrecisionOption,
+    SemanticOption,
+    build_stage,
+    wanted,
+)
 from childsafe.cli.context import CliContext
 
 if TYPE_CHECKING:
@@ -171,45 +179,20 @@ def eval_(
             help=f"Band that counts as a detection ({', '.join(BANDS_HELP)}).",
         ),
     ] = "nudge_child",
-    semantic: Annotated[
-        bool | None,
-        typer.Option(
-            "--semantic/--no-semantic",
-            help="Also score with the embedding stage and add the sentinel-embed baselines "
-            "(default: on when the semantic extra is installed).",
-        ),
-    ] = None,
-    precision: Annotated[
-        str,
-        typer.Option(
-            "--precision",
-            help="The embedding model's precision: int8 (the server's default: about half the "
-            "CPU, its own calibrated thresholds) or fp32.",
-        ),
-    ] = "int8",
+    semantic: SemanticOption = None,
+    precision: PrecisionOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
     from childsafe.grooming.evaluate import SPLITS, evaluate
-    from childsafe.grooming.semantic.embedder import (
-        INSTALL_HINT,
-        SemanticUnavailableError,
-        semantic_available,
-    )
-    from childsafe.grooming.semantic.onnx_model import PRECISIONS
+    from childsafe.grooming.semantic.embedder import SemanticUnavailableError
 
     cli: CliContext = ctx.obj
-    available = semantic_available()
-    if semantic is None:
-        semantic = available
-    elif semantic and not available:
-        raise cli.fail(f"--semantic needs the semantic extra: {INSTALL_HINT}")
+    semantic = wanted(cli, semantic)
     if split not in SPLITS:
         raise cli.fail(f"--split must be one of {', '.join(SPLITS)}")
     if alert not in BANDS_HELP:
         raise cli.fail(f"--alert-band must be one of {', '.join(BANDS_HELP)}")
-    if precision not in PRECISIONS:
-        raise cli.fail(f"--precision must be one of {', '.join(PRECISIONS)}")
     records = _read_jsonl(cli, dataset)
     bad = next((n for n, r in enumerate(records, 1) if not _is_conversation(r)), None)
     if bad is not None:
@@ -224,12 +207,9 @@ def eval_(
         try:
             run = evaluate
             if semantic:
-                from childsafe.grooming.semantic import EmbeddingStage
-                from childsafe.grooming.semantic.embedder import shared_embedder
                 from childsafe.grooming.semantic.evaluate import evaluate_semantic
 
-                stage = EmbeddingStage(shared_embedder(precision))
-                run = partial(evaluate_semantic, stage=stage)
+                run = partial(evaluate_semantic, stage=build_stage(cli, precision, None))
             report = run(
                 records,
                 split=split,
@@ -267,19 +247,29 @@ def score(
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list pairs with no warning sign.")
     ] = False,
+    semantic: SemanticOption = None,
+    precision: PrecisionOption = None,
+    exemplars: ExemplarsOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
-    every band change in order."""
+    every band change in order. Bands and the embedding stage are chosen as the server
+    chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC, ..._PRECISION)."""
+    from childsafe.chat.config import scorer_config
     from childsafe.grooming.evaluate import records_to_messages
     from childsafe.grooming.scoring import Scorer
 
     cli: CliContext = ctx.obj
+    try:
+        config = replace(scorer_config(cli.settings.chat_bands), keep_quotes=True)
+    except ValueError as e:
+        raise cli.fail(f"CHILDSAFE_CHAT_BANDS: {e}") from None
     records = _read_jsonl(cli, file)
     try:
         messages = records_to_messages(records)
     except ValueError as e:
         raise cli.fail(f"{file}: {e}") from None
-    scorer = Scorer()
+    stage = build_stage(cli, precision, exemplars) if wanted(cli, semantic) else None
+    scorer = Scorer(config, semantic=stage)
     events: list[BandChange] = []
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=len(messages))
@@ -315,9 +305,10 @@ def score(
         for s in senders:
             print(json.dumps({"type": "sender", **s.to_dict()}))
         return
+    asked = f"; the embedding stage was asked about {stage.stats.calls}" if stage else ""
     cli.err.print(
         f"{len(messages)} messages, {len(pairs)} pair(s) with warning signs, "
-        f"{len(events)} band change(s); risk as of the last message"
+        f"{len(events)} band change(s); risk as of the last message{asked}"
     )
     if events:
         t = Table("message", "subject", "adult side", "minor side", "band change", "risk")
