@@ -16,7 +16,7 @@ locks, band changes with their webhooks and cases, committed before the answer.
 
     nice -n 5 python bench/chat_service.py [--workers 2] [--clients 4] [--batch 100]
         [--database-url postgresql+psycopg://...] [--semantic on] [--precision int8|fp32]
-        [--unique-texts] [--out bench/results/chat_service.md]
+        [--unique-texts] [--dedup-days 0] [--out bench/results/chat_service.md]
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env["CHILDSAFE_DISPATCH_WEBHOOKS"] = "false"
         env["CHILDSAFE_CHAT_SEMANTIC"] = args.semantic
         env["CHILDSAFE_CHAT_SEMANTIC_PRECISION"] = args.precision
+        env["CHILDSAFE_CHAT_DEDUP_DAYS"] = str(args.dedup_days)
         scopes = ["--scope", "chat", "--scope", "scan"]  # scan: to read /v1/status
         key = subprocess.run(
             [*childsafe_cmd(), "keys", "create", "bench-chat", *scopes],
@@ -178,6 +179,9 @@ def main() -> None:
     p.add_argument("--semantic", choices=("auto", "on", "off"), default="auto")
     p.add_argument(
         "--precision", choices=("int8", "fp32"), default="int8", help="the embedding model's"
+    )
+    p.add_argument(
+        "--dedup-days", type=float, default=1.0, help="CHILDSAFE_CHAT_DEDUP_DAYS (0: off)"
     )
     p.add_argument(
         "--unique-texts", action="store_true", help="make every text distinct (no cache hits)"

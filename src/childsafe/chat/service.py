@@ -153,13 +153,16 @@ class ChatService:
                     return IngestResult.from_dict(seen.answer, replayed=True)
             duplicates: list[str] = []
             if self.dedup_days > 0:
-                new = claim_new(s, batch.messages, now)
+                # Only messages that can change a state need recognising: two declared adults'
+                # chat leaves nothing to count twice.
+                tracked = {id(src) for src, cm in items if _tracked(cm)}
+                candidates = [m for m in batch.messages if id(m) in tracked]
+                new = claim_new(s, candidates, now) if candidates else []
                 if not all(new):
-                    duplicates = [
-                        m.id for m, fresh in zip(batch.messages, new, strict=True) if not fresh
-                    ]
-                    keep = {id(m) for m, fresh in zip(batch.messages, new, strict=True) if fresh}
-                    items = [(src, cm) for src, cm in items if id(src) in keep]
+                    pairs_ = zip(candidates, new, strict=True)
+                    skip = {id(m): m.id for m, fresh in pairs_ if not fresh}
+                    duplicates = [m.id for m in batch.messages if id(m) in skip]
+                    items = [(src, cm) for src, cm in items if id(src) not in skip]
             loaded_pairs = pair_rows(s, pair_keys)
             loaded_senders = sender_rows(s, sender_keys)
             pairs: dict[tuple[str, str], PairState] = {
@@ -443,6 +446,12 @@ def _count(result: Any) -> int:
 
 def _when(at: float | None, last_time: float) -> float:
     return max(time.time(), last_time) if at is None else at
+
+
+def _tracked(cm: ChatMessage) -> bool:
+    """Whether the message belongs to a pair the scorer may keep state for."""
+    s_role, r_role = cm.sender_facts.role, cm.recipient_facts.role
+    return pair_kind(s_role, r_role) is not None or pair_kind(r_role, s_role) is not None
 
 
 def _touched(messages: Iterable[ChatMessage]) -> tuple[set[tuple[str, str]], set[str]]:
