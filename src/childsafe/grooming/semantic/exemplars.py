@@ -115,18 +115,21 @@ def _vector(value: Any, where: str) -> np.ndarray:
     return array
 
 
-def read_jsonl(lines: Iterable[str], *, source: str, name: str) -> list[Exemplar]:
-    out: list[Exemplar] = []
+def jsonl_records(lines: Iterable[str], name: str) -> Iterator[tuple[str, Any]]:
+    """``(where, record)`` for each non-blank line, ``where`` naming the file and line for
+    error messages; a line that is not JSON raises :class:`ExemplarError` naming it."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         where = f"{name}, line {number}"
         try:
-            record = json.loads(line)
+            yield where, json.loads(line)
         except json.JSONDecodeError as e:
             raise ExemplarError(f"{where}: not JSON ({e.msg})") from None
-        out.append(parse_record(record, source=source, where=where))
-    return out
+
+
+def read_jsonl(lines: Iterable[str], *, source: str, name: str) -> list[Exemplar]:
+    return [parse_record(r, source=source, where=w) for w, r in jsonl_records(lines, name)]
 
 
 def load_jsonl(path: str | Path, *, source: str = "operator") -> list[Exemplar]:

@@ -19,13 +19,13 @@ Format, one JSON object per line: ``{"text", "label": "sign" | "lookalike", "cat
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from childsafe.grooming.categories import Category
 from childsafe.grooming.detectors import LexicalDetector
+from childsafe.grooming.semantic.exemplars import jsonl_records
 from childsafe.grooming.semantic.stage import EmbeddingStage
 
 LABELS = ("sign", "lookalike")
@@ -65,14 +65,7 @@ def load_probe(path: str | Path) -> list[ProbeText]:
     """Read a probe file; errors name the line and the problem."""
     items: list[ProbeText] = []
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{where}: not JSON ({e.msg})") from None
+    for where, record in jsonl_records(lines, str(path)):
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise ValueError(f"{where}: needs an object with a text")
         label = record.get("label")
