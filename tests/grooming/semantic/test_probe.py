@@ -17,15 +17,16 @@ from tests.grooming.semantic.test_stage import LOOKALIKES, PARAPHRASES
 from tests.grooming.test_synth import DENYLIST, _denied
 
 ROOT = Path(__file__).resolve().parents[3]
-PROBE = ROOT / "datasets" / "chat" / "paraphrases-v1.jsonl"
+PROBES = [ROOT / "datasets" / "chat" / f"paraphrases-v{n}.jsonl" for n in (1, 2)]
 
 
 def _key(text: str) -> str:
     return " ".join(text.lower().strip(" ?!.").split())
 
 
-def test_probe_set_keeps_to_the_rules() -> None:
-    items = load_probe(PROBE)
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.stem)
+def test_probe_sets_keep_to_the_rules(probe: Path) -> None:
+    items = load_probe(probe)
     per_category = Counter(i.category for i in items if i.label == "sign")
     assert set(per_category) == set(Category) and min(per_category.values()) >= 5
     assert sum(i.label == "lookalike" for i in items) >= 50
@@ -75,8 +76,11 @@ def test_the_probe_counts_what_each_stage_finds(
     assert summary.semantic_flagged == 0 and summary.lexical_flagged == 0
 
 
-def test_int8_decides_like_the_float_model_on_the_probe(lexical: LexicalDetector) -> None:
-    items = load_probe(PROBE)
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.stem)
+def test_int8_decides_like_the_float_model_on_the_probes(
+    probe: Path, lexical: LexicalDetector
+) -> None:
+    items = load_probe(probe)
     decided = {}
     for precision in ("fp32", "int8"):
         stage = EmbeddingStage(shared_embedder(precision), normalizer=lexical.normalizer)

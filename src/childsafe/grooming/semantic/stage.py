@@ -44,31 +44,31 @@ C = Category
 #: Calibrated on the dev split (``python -m childsafe.grooming.semantic.calibrate``) for the
 #: shipped exemplars: re-run it when they change.
 DEFAULT_THRESHOLDS: Mapping[Category, float] = {
-    C.AGE_PROBING: 0.638,
-    C.FLATTERY: 0.5,
+    C.AGE_PROBING: 0.721,
+    C.FLATTERY: 0.516,
     C.EXCLUSIVITY: 0.5,
     C.SECRECY: 0.5,
     C.SUPERVISION_CHECK: 0.624,
     C.ISOLATION: 0.545,
     C.PLATFORM_MOVE: 0.5,
     C.GIFTS: 0.641,
-    C.PHOTO_REQUEST: 0.574,
-    C.MEETING_REQUEST: 0.52,
+    C.PHOTO_REQUEST: 0.603,
+    C.MEETING_REQUEST: 0.589,
     C.PRESSURE: 0.5,
     C.AGE_DECEPTION: 0.601,
 }
 #: The same calibration for the int8 model (``--precision int8``).
 INT8_THRESHOLDS: Mapping[Category, float] = {
-    C.AGE_PROBING: 0.637,
-    C.FLATTERY: 0.5,
+    C.AGE_PROBING: 0.738,
+    C.FLATTERY: 0.513,
     C.EXCLUSIVITY: 0.5,
     C.SECRECY: 0.5,
     C.SUPERVISION_CHECK: 0.613,
     C.ISOLATION: 0.547,
     C.PLATFORM_MOVE: 0.5,
     C.GIFTS: 0.638,
-    C.PHOTO_REQUEST: 0.543,
-    C.MEETING_REQUEST: 0.521,
+    C.PHOTO_REQUEST: 0.638,
+    C.MEETING_REQUEST: 0.551,
     C.PRESSURE: 0.5,
     C.AGE_DECEPTION: 0.602,
 }
