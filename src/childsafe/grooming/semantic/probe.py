@@ -1,13 +1,15 @@
 """Probe the embedding stage with handwritten paraphrases and look-alikes, message by message.
 
-    python -m childsafe.grooming.semantic.probe datasets/chat/paraphrases-v1.jsonl
+    python -m childsafe.grooming.semantic.probe datasets/chat/paraphrases-v2.jsonl
 
 The synthetic conversation set cannot show what the stage adds: its sign messages come from the
 same phrase lists the lexical rules were written against, so the rules miss almost none of them
-(docs/grooming-semantic.md). The probe set is the other half of the picture: warning signs
-written in everyday words after the stage was built, and innocent messages with the same
-surface words (a parent's "are you home yet?", a coach's "send me a pic of your injury").
-Nothing was tuned on it. Per model precision it reports, for the signs, how many the lexical
+(docs/grooming-semantic.md). The probe sets are the other half of the picture: warning
+signs written in everyday words, and innocent messages with the same surface words (a parent's
+"are you home yet?", a coach's "send me a pic of your injury"). ``paraphrases-v1.jsonl`` has
+been used to extend the exemplars (a dev set); ``paraphrases-v2.jsonl`` is held out
+(datasets/chat/README.md says how it is kept so: do not read it with ``--verbose`` if you tune
+the detectors). Per model precision the probe reports, for the signs, how many the lexical
 rules find in the labelled category, how many the stage finds on its own, and how many either
 finds; for the look-alikes, how many each flags with any category. Messages are judged alone,
 with no conversation around them, so these are per-message figures, not conversation ones.
