@@ -84,6 +84,34 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.AGE_DECEPTION, "im 15 too"),
     (C.AGE_DECEPTION, "age is just a number"),
     (C.AGE_DECEPTION, "i'm not that much older than you"),
+    # Everyday wordings added after a handwritten paraphrase probe (docs/grooming-semantic.md);
+    # these test the patterns with other words than the probe's.
+    (C.AGE_PROBING, "which grade are you starting in september"),
+    (C.AGE_PROBING, "ur not a teen yet are u"),
+    (C.AGE_PROBING, "what age are you now"),
+    (C.FLATTERY, "you could pass for a grownup honestly"),
+    (C.FLATTERY, "so grown up you sound, i forget you're in school"),
+    (C.FLATTERY, "way more mature than the people at my work"),
+    (C.FLATTERY, "so wise for someone that young"),
+    (C.EXCLUSIVITY, "no one gets me like you, seriously"),
+    (C.EXCLUSIVITY, "i'm still your number one friend right"),
+    (C.SECRECY, "let's keep these chats just for us"),
+    (C.SECRECY, "never bring me up in front of your parents"),
+    (C.SECRECY, "if anyone asks, tell them you were talking with a classmate"),
+    (C.SUPERVISION_CHECK, "how late does your mom work tonight"),
+    (C.SUPERVISION_CHECK, "do your parents know you're online"),
+    (C.ISOLATION, "nobody at school cares about you like i do"),
+    (C.PLATFORM_MOVE, "let's take our chat off this game"),
+    (C.GIFTS, "what if i get you the season pass"),
+    (C.GIFTS, "i want to send you something nice"),
+    (C.GIFTS, "let me treat you to some gems"),
+    (C.PHOTO_REQUEST, "put your camera on for a sec"),
+    (C.MEETING_REQUEST, "i could drive to your school on friday"),
+    (C.PRESSURE, "you're really hurting my feelings"),
+    (C.PRESSURE, "if you cared even a little you would"),
+    (C.PRESSURE, "i was so nice to you and this is what i get"),
+    (C.AGE_DECEPTION, "don't care about how old i am"),
+    (C.AGE_DECEPTION, "the age on my profile is wrong"),
 ]
 
 #: Innocent uses that the words of the message itself give away: no hit of that category.
@@ -125,6 +153,11 @@ BENIGN: list[tuple[Category, str]] = [
     (C.PRESSURE, "you promised you'd hand in the essay today"),  # a promise about a task
     (C.SUPERVISION_CHECK, "is your mom home? i need to reschedule the meeting"),  # asks for her
     (C.FLATTERY, "you look so grown up in the photos your mom sent!"),  # relayed by a parent
+    # Near misses of the wordings added after the paraphrase probe.
+    (C.AGE_PROBING, "what grade did you finish the test with"),
+    (C.SECRECY, "if your mom asks, tell her practice moved to thursday"),
+    (C.MEETING_REQUEST, "we'll drive to your grandma's house on sunday"),
+    (C.GIFTS, "i want to send you a card for your birthday"),
 ]
 
 #: Innocent uses that only the conversation tells apart (who is talking to whom, known

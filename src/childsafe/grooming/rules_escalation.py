@@ -27,6 +27,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "take this|it *2 @APP|@PRIVATE|app",
         "{somewhere|someplace|some place} *1 else|private|privately|safer|quieter",
         "another|different|other|better|private app|apps|site|chat|platform",
+        "move|take|continue this|our|the *1 conversation|chat|convo|talk of|off",
         "this app|site|game|chat|server|platform *3 monitored|watched|moderated|public|spied|"
         "logged|reads|read|checked",
     ),
@@ -64,6 +65,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "i will|can|could|would *1 buy|send|get you *1 @AGE|100|1000|500|200|50|10|some",
         "i *1 sent|bought|got you *3 @CURRENCY|@GIFT|@GIFT_THING",
         "let me *1 buy|get|send|gift you *3 @CURRENCY|@GIFT|@GIFT_THING|money",
+        "{how about|what if} i *1 buy|get|send|gift you",
+        "want|like to *1 buy|send|get|give you *2 @CURRENCY|@GIFT|@GIFT_THING|something",
+        "treat you to *2 @CURRENCY|@GIFT_THING|something|anything|some",
         "i *1 have|got|bought *2 @GIFT|something for you",
         "want|like *2 free @CURRENCY|@GIFT_THING|stuff",
         "pay for your|ur|a|the? *1 phone|bill|ticket|game|skins|pass|membership|upgrade",
@@ -113,6 +117,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "video_call",
         0.6,
         "turn|switch|put|get *1 on your? @CAM",
+        "turn|switch|put your? @CAM on",
         "on @CAM",
         "{let us|can we|could we|want to|we should|we could|we can|how about|wanna} *2 "
         "@CAM call|chat|calls|chatting|now|tonight",
@@ -149,6 +154,8 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "i live *1 near|close|nearby",
         "i am *1 nearby",
         "i am *1 close by",
+        "i *1 can|could|will|would *1 drive|come|travel|fly|ride *2 to your town|city|area|house|"
+        "place|school|street",
         unless=("from|at|after *1 practice|training|game|station|airport|club|lesson|match",),
     ),
     rule(
@@ -172,6 +179,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "i thought *1 you were|are|was mature|different|my|cool|special|grown",
         "i thought we were *1 friends|close|special",
         "{do not you|why do not you} trust|like|care",
+        "if you *2 cared|loved|liked|trusted *3 you would|will",
+        "been so nice|good|kind|generous to you",
+        "this is what i get",
     ),
     rule(
         Cat.PRESSURE,
@@ -207,6 +217,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "not|never|say|do|ignore|leave",
         "you are|your hurting me",
         "you make me *1 sad|upset|mad",
+        "hurting|hurt my feelings",
+        "you are ignoring me",
+        "by ignoring me",
     ),
     # -- age claims and age deception --------------------------------------------------------
     rule(
@@ -236,6 +249,8 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "i am *1 your age",
         "same age as you",
         "my profile *2 says|said|wrong|old|fake",
+        "age on|in my profile|account|page *3 not|fake|wrong",
+        "not *1 worry|care about how old i am",
         "not like other adults|grownups|old",
     ),
 )

@@ -47,6 +47,9 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "what|which grade|year are you",
         "what grade you",
         "what year of school",
+        "what|which grade *3 finish|finished|finishing|start|starting|into|entering",
+        # A mark on a piece of work, not a school year.
+        unless=("grade *4 test|exam|quiz|essay|paper|assignment|homework|project|report",),
     ),
     rule(
         Cat.AGE_PROBING,
@@ -69,6 +72,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "are you *1 a? kid|child|teen|teenager|minor",
         "how young are you",
         "are you old enough",
+        "a? teenager|teen yet",
+        "what age are you",
         unless=AGE_UNIT,
     ),
     rule(Cat.AGE_PROBING, "birth", 0.35, "when|what year *1 you born", "when is your birthday"),
@@ -79,6 +84,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         0.8,
         "mature|grown|smart|wise|grownup|advanced|developed for your age",
         "mature|grown|smart|wise|grownup|advanced for a @AGE year|years|yo",
+        "mature|smart|wise|grownup for someone|somebody so|that young",
     ),
     rule(
         Cat.FLATTERY,
@@ -89,6 +95,10 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "do not *1 seem|look|sound|act|talk @AGE",
         "never would have guessed *3 @AGE",
         "could pass for @AGE",
+        "pass for *1 adult|grownup|teenager|older",
+        "{grown up|grownup|mature|older} you sound|seem|look|act|talk|write|are",
+        "more mature|grownup than",
+        "more grown up than",
         unless=RELAYED,
     ),
     rule(
@@ -127,6 +137,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "only one *2 understands|gets|knows|cares|listens|sees *1 you",
         "{no one|nobody|noone} *3 you like|as i|me",
         "{no one|nobody|noone} *2 understands|gets you",
+        "{no one|nobody|noone} *2 understands|gets me like you",
         "understand|get you *2 better|more than *1 anyone|them|they|your|@PARENT|@FRIENDS",
     ),
     rule(
@@ -149,6 +160,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "connection|bond like ours",
         "never *3 connection|bond|way with anyone",
         "you are my favorite|special|only|favourite person|friend|girl|boy",
+        "your number one *1 person|friend",
         "{we are|you and me are|we were|you and i are} meant to be",
         "soulmate|soulmates",
     ),
@@ -173,6 +185,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "keep|keeping it|this|that|us|everything|what|these|our *3 @SECRET|quiet|private|between",
         "{it is|this is|that is|its} *1 @SECRET okay|ok|right|alright",
         "can you keep a @SECRET",
+        "keep *3 {just for us|to ourselves|just between}",
         unless=SURPRISE,
     ),
     rule(
@@ -189,6 +202,10 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "not|never|no tell|mention|show|say|talk *3 @PARENT|@ANYONE|@FRIENDS|@ADULTS|@SIBLING",
         "{do not|never|no need to} tell|mention *3 about us|me|this|our",
         "not|never tell|mention *3 you|we talk|talking|talked|chat|chatting",
+        "not|never bring up *2 {me|my name|us} *4 @PARENT|@ANYONE|@FRIENDS",
+        "not|never bring me|us up *4 @PARENT|@ANYONE|@FRIENDS",
+        "if your? @PARENT|@ANYONE asks|ask *2 say|tell *2 {you were|you are|it is|it was} *2 "
+        "chatting|talking|texting|with",
         unless=(
             *SURPRISE,
             "not tell *2 @PARENT|anyone *2 i said hi|hello",
@@ -256,6 +273,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         0.6,
         "{when|what time} do|does|will your? @PARENT *2 get|come|leave|go|sleep|back|bed",
         "how long *2 @PARENT *2 gone|away|out|work|working",
+        "how late do|does|will your? @PARENT *2 work|stay|out",
+        "do|does your? @PARENT *1 know *3 {on here|online|talking|chatting|texting}",
     ),
     rule(
         Cat.SUPERVISION_CHECK,
@@ -279,6 +298,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "they *1 not|never understand *2 us|what|this|we",
         "adults|people|everyone *3 not *1 listen|understand|care *2 you",
         "more|better than your @PARENT|@FRIENDS|@SIBLING",
+        "care|cares|cared about you *1 like|as i do",
     ),
     rule(
         Cat.ISOLATION,
