@@ -14,7 +14,7 @@ is the model's: the mean over real tokens, then L2 normalisation.
 
 ``precision="int8"`` runs a copy quantised once from that export by ONNX Runtime's dynamic
 quantisation (int8 weights per output channel, MatMul only; the token embeddings stay float):
-about 2.6 ms instead of 4.6 ms per single message on the benchmark machine, with vectors whose
+about 2.6 ms instead of 5.2 ms per single message on the benchmark machine, with vectors whose
 cosine to the float model's is 0.99 on average (docs/grooming-semantic.md has the figures and
 why the stage calibrates its thresholds for each precision). Dynamic quantisation scales the
 activations of one call together, so a text's int8 vector would depend on the texts batched
