@@ -7,7 +7,8 @@ locks, band changes with their webhooks and cases, committed before the answer.
 1. starts ``childsafe serve --workers N`` on a fresh home (SQLite, or ``--database-url``),
    with a chat-scoped key;
 2. replays the synthetic chat set (all splits, merged in time order) as the *mostly peers* mix
-   of ``bench/grooming.py`` (80% of conversations re-declared as two adults or two minors),
+   of ``bench/grooming.py`` (``--peer-share``, default 80%, of conversations re-declared as two
+   adults or two minors),
    in batches of ``--batch`` messages, each batch the next messages in time order, sent by
    ``--clients`` threads at once (closed loop: each sends its next batch when answered);
 3. reports messages/s (wall), batch latency p50/p99, and the server's CPU time per message,
@@ -16,7 +17,8 @@ locks, band changes with their webhooks and cases, committed before the answer.
 
     nice -n 5 python bench/chat_service.py [--workers 2] [--clients 4] [--batch 100]
         [--database-url postgresql+psycopg://...] [--semantic on] [--precision int8|fp32]
-        [--unique-texts] [--dedup-days 0] [--out bench/results/chat_service.md]
+        [--unique-texts] [--dedup-days 0] [--peer-share 0.95]
+        [--out bench/results/chat_service.md]
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def wait_ready(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     conversations = load(DATASET)
-    messages = mostly_peers(conversations, 0.8, seed=0)
+    messages = mostly_peers(conversations, args.peer_share, seed=0)
     work = batches(messages, args.batch, args.unique_texts)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -181,6 +183,12 @@ def main() -> None:
         "--precision", choices=("int8", "fp32"), default="int8", help="the embedding model's"
     )
     p.add_argument(
+        "--peer-share",
+        type=float,
+        default=0.8,
+        help="share of conversations re-declared as two adults or two minors",
+    )
+    p.add_argument(
         "--dedup-days", type=float, default=1.0, help="CHILDSAFE_CHAT_DEDUP_DAYS (0: off)"
     )
     p.add_argument(
@@ -196,10 +204,11 @@ def main() -> None:
         "# `POST /v1/chat/messages` end to end\n\n"
         f"{describe(['childsafe', 'uvicorn', 'fastapi', 'torch'])}\n\n"
         f"Command: `{command}`\n\n"
-        f"| store | embedding stage | model | texts | workers | clients | batch | messages | "
-        f"msgs/s (wall) | msgs per server CPU-second | batch p50 | batch p99 | errors |\n"
-        f"|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        f"| {backend} | {r['semantic']} | {args.precision} | {texts} "
+        f"| store | embedding stage | model | peers | texts | workers | clients | batch | "
+        f"messages | msgs/s (wall) | msgs per server CPU-second | batch p50 | batch p99 | "
+        f"errors |\n"
+        f"|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        f"| {backend} | {r['semantic']} | {args.precision} | {args.peer_share:.0%} | {texts} "
         f"| {args.workers} | {args.clients} | {args.batch} | "
         f"{r['messages']:,} | "
         f"{r['msgs_per_s']:,.0f} | {r['msgs_per_server_cpu_s']:,.0f} | {r['p50_ms']:.1f} ms | "
