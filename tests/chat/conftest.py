@@ -1,11 +1,17 @@
-"""Dataset conversations as batches, for tests that compare the service with the scorer."""
+"""A chat service on the test database, and dataset conversations as batches, for tests that
+compare the service with the scorer."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from childsafe.chat import ChatBatch, ChatService
 from childsafe.grooming.evaluate_data import select, to_messages
 from childsafe.grooming.scoring_messages import ChatMessage
 
@@ -18,3 +24,12 @@ def dev_messages(limit: int) -> tuple[ChatMessage, ...]:
     with DATASET.open(encoding="utf-8") as f:
         conversations = select((json.loads(line) for line in f), "dev")[:limit]
     return tuple(m for _, _, m in to_messages(conversations))
+
+
+@pytest.fixture
+def service(session_factory: sessionmaker[Session]) -> ChatService:
+    return ChatService(session_factory)
+
+
+def ingest(service: ChatService, data: dict[str, Any]) -> Any:
+    return service.ingest(ChatBatch.model_validate(data))

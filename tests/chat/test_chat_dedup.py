@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,20 +17,11 @@ from childsafe.grooming.scoring import Scorer, ScorerConfig
 from childsafe.grooming.scoring_messages import ChatMessage
 from childsafe.store.models import ChatBandChange, ChatBatchKey, ChatSeenMessage
 from childsafe.store.types import utcnow
-from tests.chat.conftest import dev_messages
+from tests.chat.conftest import dev_messages, ingest
 from tests.factories.chat import ADULT, CHILD, batch, conversation
 
 Sessions = sessionmaker[Session]
 FACTS = {"acct_a": ADULT, "acct_c": CHILD}
-
-
-@pytest.fixture
-def service(session_factory: Sessions) -> ChatService:
-    return ChatService(session_factory)
-
-
-def ingest(service: ChatService, data: dict[str, Any]) -> Any:
-    return service.ingest(ChatBatch.model_validate(data))
 
 
 def _adults(m: ChatMessage) -> bool:

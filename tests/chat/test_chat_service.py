@@ -19,19 +19,10 @@ from childsafe.grooming.bands import Band
 from childsafe.grooming.scoring import Scorer, ScorerConfig
 from childsafe.store.models import Case, ChatBandChange, ChatPair, ChatSender, OutboxMessage
 from childsafe.store.types import utcnow
-from tests.chat.conftest import dev_messages
+from tests.chat.conftest import dev_messages, ingest
 from tests.factories.chat import ADULT, CHILD, GROOMING, batch, conversation, message
 
 Sessions = sessionmaker[Session]
-
-
-@pytest.fixture
-def service(session_factory: Sessions) -> ChatService:
-    return ChatService(session_factory)
-
-
-def ingest(service: ChatService, data: dict[str, Any]) -> Any:
-    return service.ingest(ChatBatch.model_validate(data))
 
 
 def test_batches_of_any_size_give_what_one_scorer_gives(service: ChatService) -> None:
