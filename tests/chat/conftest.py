@@ -4,6 +4,7 @@ compare the service with the scorer."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,3 +34,16 @@ def service(session_factory: sessionmaker[Session]) -> ChatService:
 
 def ingest(service: ChatService, data: dict[str, Any]) -> Any:
     return service.ingest(ChatBatch.model_validate(data))
+
+
+@pytest.fixture
+def threaded_service(make_database: Callable[..., str]) -> Iterator[ChatService]:
+    """A service on a database of its own with a real connection pool, for tests that send
+    batches from several threads at once, as several workers would."""
+    from childsafe.store.engine import create_engine_for, make_session_factory
+
+    engine = create_engine_for(make_database())
+    try:
+        yield ChatService(make_session_factory(engine))
+    finally:
+        engine.dispose()

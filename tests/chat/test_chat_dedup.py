@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -145,20 +144,15 @@ def test_keys_and_digests_expire_even_when_retention_is_off(session_factory: Ses
 
 
 def test_the_same_messages_sent_at_once_without_a_key_are_scored_once(
-    make_database: Callable[..., str],
+    threaded_service: ChatService,
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from childsafe.store.engine import create_engine_for, make_session_factory
+    service = threaded_service
 
-    engine = create_engine_for(make_database())
-    try:
-        service = ChatService(make_session_factory(engine))
-        body = ChatBatch.model_validate(batch(conversation(), FACTS))
-        with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda _: service.ingest(body), range(4)))
-        assert sorted(len(r.duplicates) for r in results) == [0, 8, 8, 8]
-        view = service.pair("acct_a", "acct_c", at=2e6)
-        assert view is not None and view.report.messages_out == 4
-    finally:
-        engine.dispose()
+    body = ChatBatch.model_validate(batch(conversation(), FACTS))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: service.ingest(body), range(4)))
+    assert sorted(len(r.duplicates) for r in results) == [0, 8, 8, 8]
+    view = service.pair("acct_a", "acct_c", at=2e6)
+    assert view is not None and view.report.messages_out == 4

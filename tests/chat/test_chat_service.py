@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -192,34 +191,27 @@ def test_reports_decay_to_the_time_asked(service: ChatService) -> None:
     assert sender is not None and sender.report.top_pairs[0][0] == "acct_c"
 
 
-def test_concurrent_batches_for_one_pair_lose_no_update(
-    make_database: Callable[..., str],
-) -> None:
+def test_concurrent_batches_for_one_pair_lose_no_update(threaded_service: ChatService) -> None:
     """Several threads (as several workers would) send batches for the same pair at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from childsafe.store.engine import create_engine_for, make_session_factory
+    service = threaded_service
 
-    engine = create_engine_for(make_database())
-    try:
-        service = ChatService(make_session_factory(engine))
-        facts = {"acct_a": ADULT, "acct_c": CHILD}
+    facts = {"acct_a": ADULT, "acct_c": CHILD}
 
-        def send(i: int) -> None:
-            msgs = [
-                message(
-                    f"t{i}-{j}", "acct_a", "acct_c", 1000.0 + i * 10 + j, "did you finish the level"
-                )
-                for j in range(5)
-            ]
-            ingest(service, batch(msgs, facts))
+    def send(i: int) -> None:
+        msgs = [
+            message(
+                f"t{i}-{j}", "acct_a", "acct_c", 1000.0 + i * 10 + j, "did you finish the level"
+            )
+            for j in range(5)
+        ]
+        ingest(service, batch(msgs, facts))
 
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(send, range(12)))
-        view = service.pair("acct_a", "acct_c", at=2000.0)
-        assert view is not None and view.report.messages_out == 60
-    finally:
-        engine.dispose()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(send, range(12)))
+    view = service.pair("acct_a", "acct_c", at=2000.0)
+    assert view is not None and view.report.messages_out == 60
 
 
 def test_band_thresholds_come_from_settings_and_bad_ones_are_named(
@@ -273,24 +265,17 @@ def test_a_batch_resent_under_its_key_is_scored_once(session_factory: Sessions) 
     assert view is not None and view.report.messages_out == 4
 
 
-def test_the_same_batch_sent_twice_at_once_is_scored_once(
-    make_database: Callable[..., str],
-) -> None:
+def test_the_same_batch_sent_twice_at_once_is_scored_once(threaded_service: ChatService) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from childsafe.store.engine import create_engine_for, make_session_factory
+    service = threaded_service
 
-    engine = create_engine_for(make_database())
-    try:
-        service = ChatService(make_session_factory(engine))
-        body = ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
-        with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda _: service.ingest(body, key="same"), range(4)))
-        assert sorted(r.replayed for r in results) == [False, True, True, True]
-        view = service.pair("acct_a", "acct_c", at=2e6)
-        assert view is not None and view.report.messages_out == 4
-    finally:
-        engine.dispose()
+    body = ChatBatch.model_validate(batch(conversation(), {"acct_a": ADULT, "acct_c": CHILD}))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: service.ingest(body, key="same"), range(4)))
+    assert sorted(r.replayed for r in results) == [False, True, True, True]
+    view = service.pair("acct_a", "acct_c", at=2e6)
+    assert view is not None and view.report.messages_out == 4
 
 
 def test_idempotency_keys_are_forgotten_after_a_day(session_factory: Sessions) -> None:
