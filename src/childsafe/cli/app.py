@@ -11,6 +11,7 @@ from childsafe.cli.audit import audit_app
 from childsafe.cli.bank import bank_app
 from childsafe.cli.chat import chat_app
 from childsafe.cli.chat_exemplars import exemplars_app
+from childsafe.cli.chat_probe import probe_command
 from childsafe.cli.chat_retention import prune_command
 from childsafe.cli.context import CliContext
 from childsafe.cli.demo import demo_command
@@ -65,6 +66,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(audit_app, name="audit")
 chat_app.command("prune")(prune_command)
+chat_app.command("probe")(probe_command)
 chat_app.add_typer(exemplars_app, name="exemplars")
 app.add_typer(chat_app, name="chat")
 app.command("demo")(demo_command)

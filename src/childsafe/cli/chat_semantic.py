@@ -15,6 +15,7 @@ import typer
 from childsafe.cli.context import CliContext
 
 if TYPE_CHECKING:
+    from childsafe.grooming.normalize import Normalizer
     from childsafe.grooming.semantic import EmbeddingStage
 
 SemanticOption = Annotated[
@@ -56,7 +57,10 @@ def wanted(cli: CliContext, semantic: bool | None) -> bool:
 
 
 def build_stage(
-    cli: CliContext, precision: str | None, exemplars: list[Path] | None
+    cli: CliContext,
+    precision: str | None,
+    exemplars: list[Path] | None,
+    normalizer: Normalizer | None = None,
 ) -> EmbeddingStage:
     """The stage at ``precision`` with the shipped exemplars and ``exemplars``; errors name
     the option or the file."""
@@ -68,7 +72,7 @@ def build_stage(
     if chosen not in PRECISIONS:
         raise cli.fail(f"--precision must be one of {', '.join(PRECISIONS)}")
     try:
-        stage = EmbeddingStage(shared_embedder(chosen))
+        stage = EmbeddingStage(shared_embedder(chosen), normalizer=normalizer)
     except SemanticUnavailableError as e:
         raise cli.fail(str(e)) from None
     for path in exemplars or ():

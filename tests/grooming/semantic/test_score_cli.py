@@ -70,3 +70,29 @@ def test_score_loads_operator_exemplars_and_names_bad_options(tmp_path: Path) ->
     bad.write_text("{not json\n")
     code, _, err = cli("chat", "score", str(path), "--exemplars", str(bad), ok=False)
     assert code == 2 and "bad.jsonl" in err
+
+
+def test_probe_counts_each_stage_on_labelled_messages(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    path = tmp_path / "ours.jsonl"
+    rows = [
+        *({"text": t, "label": "sign", "category": c.value} for t, c in PARAPHRASES),
+        {"text": "keep this our little secret ok?", "label": "sign", "category": "secrecy"},
+        {"text": "lol i leveled up my character twice today", "label": "lookalike"},
+    ]
+    path.write_text("".join(json.dumps({"speaker": None, **r}) + "\n" for r in rows))
+    _, out, _ = cli("chat", "probe", str(path), "--json")
+    got = json.loads(out)
+    assert got["model"] == "int8" and got["signs"] == len(PARAPHRASES) + 1
+    assert got["lexical_found"] == 1 and got["semantic_only"] == len(PARAPHRASES)
+    assert got["either_found"] == got["signs"] and got["either_flagged"] == 0
+    _, out, err = cli("chat", "probe", str(path), "--show")
+    assert "signs found" in out and "look-alikes flagged" in out
+    assert f"{len(PARAPHRASES)} sign(s) found only by the embedding stage" in err
+    assert "lol i leveled up my character twice today" in out  # --show lists the texts
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi", "label": "sign", "category": "charm"}\n')
+    code, _, err = cli("chat", "probe", str(bad), ok=False)
+    assert code == 2 and "bad.jsonl, line 1: unknown category 'charm'" in err
+    code, _, err = cli("chat", "probe", str(tmp_path / "absent.jsonl"), ok=False)
+    assert code == 2 and "cannot read" in err
