@@ -143,7 +143,7 @@ class ChatService:
         if sync is not None:  # reviewers' verdicts given on any worker since the last batch
             sync()
         items = to_scorer_messages(batch)
-        pair_keys, sender_keys = _touched(cm for _, cm in items)
+        pair_keys, sender_keys, tracked = _touched(items)
         now = self.clock()
         with unit_of_work(self.sessions) as s:
             lock_chat_state(s, pair_keys, sender_keys, batch_key=key)
@@ -155,7 +155,6 @@ class ChatService:
             if self.dedup_days > 0:
                 # Only messages that can change a state need recognising: two declared adults'
                 # chat leaves nothing to count twice.
-                tracked = {id(src) for src, cm in items if _tracked(cm)}
                 candidates = [m for m in batch.messages if id(m) in tracked]
                 new = claim_new(s, candidates, now) if candidates else []
                 if not all(new):
@@ -448,20 +447,20 @@ def _when(at: float | None, last_time: float) -> float:
     return max(time.time(), last_time) if at is None else at
 
 
-def _tracked(cm: ChatMessage) -> bool:
-    """Whether the message belongs to a pair the scorer may keep state for."""
-    s_role, r_role = cm.sender_facts.role, cm.recipient_facts.role
-    return pair_kind(s_role, r_role) is not None or pair_kind(r_role, s_role) is not None
-
-
-def _touched(messages: Iterable[ChatMessage]) -> tuple[set[tuple[str, str]], set[str]]:
-    """Every pair a batch may create or update, and every adult side (whose sender state
-    the scorer reads for fan-out and updates with pair risks)."""
+def _touched(
+    items: Iterable[tuple[MessageIn, ChatMessage]],
+) -> tuple[set[tuple[str, str]], set[str], set[int]]:
+    """Every pair a batch may create or update, every adult side (whose sender state the
+    scorer reads for fan-out and updates with pair risks), and the ``id()`` of every message
+    that belongs to such a pair (the ones worth recognising when resent)."""
     pairs: set[tuple[str, str]] = set()
-    for cm in messages:
+    tracked: set[int] = set()
+    for src, cm in items:
         s_role, r_role = cm.sender_facts.role, cm.recipient_facts.role
         if pair_kind(s_role, r_role) is not None:
             pairs.add((cm.sender, cm.recipient))
+            tracked.add(id(src))
         if pair_kind(r_role, s_role) is not None:
             pairs.add((cm.recipient, cm.sender))
-    return pairs, {a for a, _ in pairs}
+            tracked.add(id(src))
+    return pairs, {a for a, _ in pairs}, tracked
