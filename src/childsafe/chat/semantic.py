@@ -33,11 +33,11 @@ from childsafe.grooming.scoring_messages import ChatMessage
 if TYPE_CHECKING:
     from childsafe.chat.feedback import ExemplarFeed
     from childsafe.grooming.semantic import EmbeddingStage
+    from childsafe.grooming.semantic.onnx_model import Precision
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["auto", "on", "off"]
-Precision = Literal["int8", "fp32"]
 
 
 class SharedStage:

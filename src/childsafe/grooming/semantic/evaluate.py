@@ -140,39 +140,37 @@ def evaluate_semantic(
     vectorizer = EmbeddingVectorizer(stage.embedder)
     harmful, benign = sentinel_exemplars(conversations, "common")
     if harmful and benign and select(conversations, "dev"):
-        model = SentinelShape(harmful, benign, vectorizer=vectorizer)
-        methods.append(
-            _sentinel_method(
-                "sentinel-embed",
-                f"{SENTINEL_EMBED}; exemplars: dev sign messages vs every other dev message",
-                model,
-                conversations,
-                chosen,
-                split,
-                bootstrap_n,
-                seed,
-                notes,
-            )
-        )
         shipped = SentinelShape(
             [e.text for e in stage.exemplars if e.label == "positive" and e.text],
             [e.text for e in stage.exemplars if e.label == "negative" and e.text],
             vectorizer=vectorizer,
         )
-        methods.append(
-            _sentinel_method(
+        for name, exemplars, model in (
+            (
+                "sentinel-embed",
+                "dev sign messages vs every other dev message",
+                SentinelShape(harmful, benign, vectorizer=vectorizer),
+            ),
+            (
                 "sentinel-embed/shipped",
-                f"{SENTINEL_EMBED}; exemplars: the semantic stage's shipped positives and "
-                "negatives",
+                "the semantic stage's shipped positives and negatives",
                 shipped,
-                conversations,
-                chosen,
-                split,
-                bootstrap_n,
-                seed,
-                notes,
+            ),
+        ):
+            description = f"{SENTINEL_EMBED}; exemplars: {exemplars}"
+            methods.append(
+                _sentinel_method(
+                    name,
+                    description,
+                    model,
+                    conversations,
+                    chosen,
+                    split,
+                    bootstrap_n,
+                    seed,
+                    notes,
+                )
             )
-        )
     else:
         notes.append("sentinel-embed skipped: it needs a dev split with sign labels")
     return replace(base, methods=methods, notes=notes)
