@@ -112,6 +112,22 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.PRESSURE, "i was so nice to you and this is what i get"),
     (C.AGE_DECEPTION, "don't care about how old i am"),
     (C.AGE_DECEPTION, "the age on my profile is wrong"),
+    # Wordings added after the family set's dev split (each written anew for this test).
+    (C.SUPERVISION_CHECK, "does she ever look through your messages"),
+    (C.SUPERVISION_CHECK, "they read your texts or nah"),
+    (C.SUPERVISION_CHECK, "is your dad still on night shifts"),
+    (C.SUPERVISION_CHECK, "he works nights right"),
+    (C.ISOLATION, "she never understands people like you"),
+    (C.EXCLUSIVITY, "honestly i'm like a big sister to you"),
+    (C.EXCLUSIVITY, "just think of me as family"),
+    (C.SECRECY, "your mom won't check it, i promise"),
+    (C.PLATFORM_MOVE, "safer if we chat over there"),
+    (C.PLATFORM_MOVE, "way easier to talk on it"),
+    (C.PHOTO_REQUEST, "we can video chat you tonight"),
+    (C.PRESSURE, "i guess i thought we were close"),
+    (C.PRESSURE, "chill everybody does this"),
+    (C.PRESSURE, "dont ghost me again"),
+    (C.PRESSURE, "plz only for a minute"),
 ]
 
 #: Innocent uses that the words of the message itself give away: no hit of that category.
@@ -158,6 +174,14 @@ BENIGN: list[tuple[Category, str]] = [
     (C.SECRECY, "if your mom asks, tell her practice moved to thursday"),
     (C.MEETING_REQUEST, "we'll drive to your grandma's house on sunday"),
     (C.GIFTS, "i want to send you a card for your birthday"),
+    # Near misses of the wordings added after the family set's dev split.
+    (C.SECRECY, "grandma won't see the cake until sunday, it's her surprise"),
+    (C.ISOLATION, "they never get the bus on time lol"),
+    (C.EXCLUSIVITY, "i'm like a zombie today"),
+    (C.PRESSURE, "hold on just for a sec"),
+    (C.PRESSURE, "it's not weird to be nervous before a recital"),
+    (C.PHOTO_REQUEST, "let's video call grandpa on his birthday"),
+    (C.SUPERVISION_CHECK, "the night shift at the bakery is hiring"),
 ]
 
 #: Innocent uses that only the conversation tells apart (who is talking to whom, known

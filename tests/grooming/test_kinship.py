@@ -56,6 +56,14 @@ def _minor(kin: KinshipDetector, detector: LexicalDetector, text: str) -> bool:
         "see you later, auntie",
         "thanks uncle rob",
         "mom?",
+        # Added with the family set: other family names, and an address without the usual
+        # lead-in word.
+        "hi nonna",
+        "6th grade pop",
+        "i will abuela",
+        "dad. no way",
+        "grandpa its me, sam",
+        "mom i got a B",
     ],
 )
 def test_the_child_addressing_family_is_a_cue(
@@ -74,6 +82,13 @@ def test_the_child_addressing_family_is_a_cue(
         "your mom is nice",
         "i told my mom",
         "lol ok",
+        # Answers about who is around, and the family named as someone else.
+        "just mom",
+        "usually dad",
+        "home with grandma",
+        "ill ask mom",
+        "its mom",
+        "pop quiz today ugh",
     ],
 )
 def test_the_child_talking_about_their_own_family_is_not(
@@ -139,6 +154,73 @@ def test_claiming_a_family_role_is_recognised(
     kin: KinshipDetector, detector: LexicalDetector, text: str
 ) -> None:
     assert kin.claims_role(detector.normalizer.normalize(text).words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi sweetie its grandma",
+        "hey it's your aunt marta, new number",
+        "dad here. running late",
+        "Hello Ana, Grandpa here.",
+        "this is your cousin jo",
+        "see you at 6. love, mum",
+        "hi honey its nana. can we do a video call on sunday?",  # a sign that hides nothing
+    ],
+)
+def test_the_adult_introducing_themselves_as_family_is_recognised(
+    kin: KinshipDetector, detector: LexicalDetector, text: str
+) -> None:
+    message = detector.normalizer.normalize(text)
+    assert kin.introduces_self(message, detector.detect_normalized(message))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "its your uncle, dont tell your mom we talk",  # secrecy: no introduction counts
+        "my mom is here",
+        "your dad here? i need the ladder back",
+        "i love grandma's cooking",
+        "it's your turn",
+        "he was like a dad to me",
+    ],
+)
+def test_family_words_that_introduce_nobody_are_not_introductions(
+    kin: KinshipDetector, detector: LexicalDetector, text: str
+) -> None:
+    message = detector.normalizer.normalize(text)
+    assert not kin.introduces_self(message, detector.detect_normalized(message))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ask your mom first",
+        "i'll set it up with your dad",
+        "tell your mom to call me tonight",
+        "sure, if your parents say yes",
+        "ill send you 50 gems for it but check with your dad",  # a sign that hides nothing
+    ],
+)
+def test_bringing_the_parents_in_is_a_cue(
+    kin: KinshipDetector, detector: LexicalDetector, text: str
+) -> None:
+    assert _adult(kin, detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't ask your mom, she'll say no",  # secrecy
+        "ask your mom if you can come over to my place",  # an invitation
+        "does your dad check your phone",
+    ],
+)
+def test_bringing_the_parents_in_does_not_excuse_a_sign_that_hides(
+    kin: KinshipDetector, detector: LexicalDetector, text: str
+) -> None:
+    assert not _adult(kin, detector, text)
 
 
 def test_messages_without_family_or_household_words_skip_the_second_pass() -> None:
@@ -309,3 +391,30 @@ def test_new_state_fields_start_empty() -> None:
 def test_config_is_validated(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         MetadataConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_an_introduction_counts_like_the_child_naming_them(
+    make_scorer: MakeScorer, chat: MakeChat
+) -> None:
+    config = MetadataConfig()
+    intro, intro_and_cue = make_scorer(), make_scorer()
+    feed(intro, conversation(chat(), SIGNS, ("hi its grandma",), (), "before"))
+    feed(
+        intro_and_cue,
+        conversation(chat(), SIGNS, ("hi its grandma", "ask your mom first"), (), "before"),
+    )
+    alone, with_cue = kinship_effect(report(intro)), kinship_effect(report(intro_and_cue))
+    assert alone is not None and with_cue is not None
+    assert alone[0] == config.kinship_minor
+    assert "introduced themselves by a family term" in alone[1]
+    assert with_cue[0] == config.kinship_both
+    state = intro.pair_state("adult", "kid")
+    assert state is not None and state.kin_self and state.kin_adult == 0
+
+
+def test_an_introduction_in_a_message_that_hides_things_counts_for_nothing(
+    make_scorer: MakeScorer, chat: MakeChat
+) -> None:
+    scorer = make_scorer()
+    feed(scorer, conversation(chat(), SIGNS, ("its your uncle, dont tell your mom",), (), "before"))
+    assert kinship_effect(report(scorer)) is None

@@ -100,16 +100,19 @@ def test_denylist_scan_catches_evasive_spellings() -> None:
     assert not _denied("we swam the breaststroke in sussex", normalizer)
 
 
-def test_schema_and_labels(conversations: list[dict[str, Any]]) -> None:
+def assert_labelled_conversations(conversations: list[dict[str, Any]]) -> None:
+    """The dataset format (``datasets/chat/README.md``), shared by every labelled chat set,
+    including the alert rule: two different signs, or one severe sign, and not earlier."""
     names = {c.value for c in Category}
     ids = [c["id"] for c in conversations]
     assert len(ids) == len(set(ids))
-    assert 400 <= len(conversations) <= 800
     for c in conversations:
         assert c["split"] in ("dev", "heldout")
         assert c["known_relationship"] in (None, "family", "teacher")
         assert set(c["categories"]) <= names
         accounts = c["accounts"]
+        for account in accounts.values():
+            assert set(account) >= {"declared_age", "age_verified", "account_age_days", "true_age"}
         for message in c["messages"]:
             assert message["from"] in accounts and message["to"] in accounts
             assert message["from"] != message["to"]
@@ -121,18 +124,19 @@ def test_schema_and_labels(conversations: list[dict[str, Any]]) -> None:
             alert = c["earliest_alert"]
             assert alert is not None and 0 <= alert < len(c["messages"])
             assert c["messages"][alert]["signs"]
-            assert c["categories"]
+            assert c["categories"] == sorted({s for m in c["messages"] for s in m["signs"]})
+            seen: set[str] = set()
+            for m in c["messages"][:alert]:
+                seen.update(m["signs"])
+            assert len(seen) < 2 and not seen & SEVERE
         else:
             assert c["earliest_alert"] is None and c["categories"] == []
             assert not any(m["signs"] for m in c["messages"])
 
 
-def test_alert_rule_is_two_signs_or_one_severe(conversations: list[dict[str, Any]]) -> None:
-    for c in (c for c in conversations if c["risky"]):
-        seen: set[str] = set()
-        for m in c["messages"][: c["earliest_alert"]]:
-            seen.update(m["signs"])
-        assert len(seen) < 2 and not seen & SEVERE
+def test_schema_and_labels(conversations: list[dict[str, Any]]) -> None:
+    assert 400 <= len(conversations) <= 800
+    assert_labelled_conversations(conversations)
 
 
 def test_composition(conversations: list[dict[str, Any]]) -> None:

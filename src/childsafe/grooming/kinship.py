@@ -14,6 +14,10 @@ those cues, one message at a time, and keeps three numbers on the pair (``PairSt
   family term used as a name ("grandma sent you ...", "for mom's birthday", not "your mom" or
   "my mom", which anyone says) or to household routine (chores, pets, meals at home, lunch,
   curfew);
+- ``kin_self``: the adult side **introduced themselves** by a family term ("hi it's
+  grandma", "its your aunt kat", "dad here", "love, mum"): families texting from a new number
+  or a new account do this in their first message. It weighs like two cue messages of the
+  adult side, because a stranger who says it to a child is caught out by the child at once;
 - ``kin_claim``: the adult side **claimed** a family-like role ("I'm like an uncle to you",
   "call me dad", "I'll be your big brother"): from then on the pair gets no kinship effect at
   all, whatever else was said. That is what a groomer says, and it is how a child could be led
@@ -25,7 +29,8 @@ whereabouts or what they know or see ("when does dad leave for work").
 
 What the counts do to the risk is a metadata effect (``metadata``, ``kinship_cues``): a
 lowering multiplier, floored like every other, and only when the cues are strong enough
-(one vocative from the child, or at least two cue messages from the adult). The trade-off is
+(one vocative from the child, or an introduction or at least two cue messages from the
+adult). The trade-off is
 documented in ``docs/grooming.md``: an adult who is not family can write two household
 sentences and get a moderate discount; the floor and the moderate multiplier keep that from
 hiding a conversation with several clear signs.
@@ -39,7 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from childsafe.grooming.categories import Hit
+from childsafe.grooming.categories import Category, Hit
 from childsafe.grooming.normalize import Normalized, Normalizer
 from childsafe.grooming.patterns import Compiled, Compiler, index_by_anchor
 from childsafe.grooming.state import PairState
@@ -54,6 +59,20 @@ KIN = _words(
     "mom mum mommy mummy mama momma mamma dad daddy dada papa grandma grandpa granny gran "
     "grandad granddad grandmom granddaddy gramps grandmother grandfather nana nanna nan "
     "auntie aunty aunt uncle stepmom stepmum stepdad mother father"
+)
+#: Family names a child calls a grandparent or parent that are also ordinary words ("pop
+#: quiz", "ma'am" split, "pa" as an abbreviation), or that only some families use ("nonno",
+#: "abuela", "oma"). They count only where the grammar says they address someone or introduce
+#: the writer, never as a bare name in the adult's messages ("i'll pop over").
+KIN_ADDRESS = KIN | _words(
+    "pop pops ma pa mam mammy nonno nonna abuela abuelo abuelita abuelito oma opa mamaw "
+    "papaw meemaw grams grandpop grandpapa grandmama tia tio"
+)
+#: What an adult may introduce themselves as: a family term, or a relative by their role
+#: ("it's cousin ava", "your godmother here").
+SELF = KIN_ADDRESS | _words(
+    "cousin godmother godfather godmom goddad godparent brother sister stepmother stepfather "
+    "stepmama stepdaddy"
 )
 #: The same as possessives after normalisation ("mom's birthday" arrives as "moms birthday").
 KIN_POSSESSIVE = frozenset(k + "s" for k in KIN)
@@ -75,8 +94,22 @@ _ADDRESS_BEFORE = _words(
     "yay"
 )
 #: Words after a family term opening a child's message that make it an address: "mom can
-#: you", "dad where are you". (Not "is" or "said": "dad is asleep" is about dad.)
-_ADDRESS_AFTER = _words("can could will would where when what please pls plz")
+#: you", "dad where are you", "grandma its me", "mom i got an A". (Not "is" or "said": "dad is
+#: asleep" is about dad.)
+_ADDRESS_AFTER = _words("can could will would where when what please pls plz it its i im you u we")
+#: Words before a family term ending a child's message that make it about the family member,
+#: not an address: determiners ("my mom", above), prepositions, copulas and verbs that take
+#: a person ("ask mom", "with dad", "its mom", "tell grandma"), and the adverbs of an answer to
+#: "who's home?" ("just mom"). Any other word before a final family term makes it an address:
+#: "5th pop", "i wont nonno", "i already am nan".
+_OBJECT_BEFORE = _NOT_A_NAME | _words(
+    "to for from with without about at by of and or than but is was its it's thats be been "
+    "ask asked asking tell told telling call called text texted show showed give gave help "
+    "helped see saw visit visiting miss meet love loves hug hugs want wants need needs "
+    # adverbs of an answer about who is around: "just mom", "usually dad", "home with grandma"
+    "just only also even except nobody plus then too probably prob prolly maybe mostly usually "
+    "sometimes always never home here there now"
+)
 #: In an adult's message, a family term near these is about the family's whereabouts or what
 #: they know or see: the supervision-check and secrecy look-alikes, never a cue.
 _WHEREABOUTS = _words(
@@ -89,6 +122,11 @@ _QUESTION_START = _words("is are does do did when what where will can could has 
 _CLASSES: dict[str, frozenset[str]] = {
     "KIN": KIN,
     "ROLE": KIN | ROLE,
+    "SELF": SELF,
+    "GUARD": _words(
+        "mom mum mother dad father parents parent mama papa stepmom stepmum stepdad grandma "
+        "grandpa nan nana granny folks guardian guardians aunt auntie uncle"
+    ),
     "PET": _words("dog dogs cat cats fish hamster hamsters rabbit rabbits bunny pets puppy kitten"),
     "MEAL": _words("dinner dinners supper suppers breakfast"),
     "TIME": _words(
@@ -127,6 +165,22 @@ INVITATION_PATTERNS: tuple[str, ...] = (
     "hang out",
     "alone|together",
 )
+#: The adult side bringing the child's parents in: "ask your mom first", "i'll set it up with
+#: your dad", "tell your mom to call me". Grooming hides the contact from the family; an adult
+#: who routes plans through the parents is doing the opposite. Counted like a household cue,
+#: and also in a message with a sign that does not hide anything ("i'll send you 300 gems, but
+#: ask your mom first").
+GUARDIAN_PATTERNS: tuple[str, ...] = (
+    "{ask|asked|check with|clear it with|run it by|okay it with|ok it with} your @GUARD",
+    "{i will|ill|let me|i can|i already|i just} *1 {ask|asked|text|texted|call|called|tell|told|"
+    "check with|talk to|talked to|set it up with|sort it with|arrange it with} your @GUARD",
+    "tell|have|get your @GUARD *2 {call|text|ring|message} me",
+    "your @GUARD {said|says} *1 {yes|ok|okay|it is fine|its fine|you can}",
+    "{with|if} your @GUARD *1 {permission|ok|okay|says yes|say yes|agrees|agree|is ok|is okay|"
+    "are ok|are okay}",
+)
+#: "don't ask your mom" says the opposite.
+_NEGATION = _words("not never dont no without")
 #: The adult side claiming a family-like role: disqualifies the pair from the kinship effect.
 CLAIM_PATTERNS: tuple[str, ...] = (
     "call me *1 @ROLE",
@@ -137,9 +191,30 @@ CLAIM_PATTERNS: tuple[str, ...] = (
     "think of me as",
     "pretend *3 @ROLE",
 )
+#: The adult side introducing themselves by a family term: "hi its grandma linda", "mom here",
+#: "this is your aunt", "love, dad". (The role claims above are checked first: "i am your
+#: uncle" and "call me dad" are claims, not introductions.)
+SELF_PATTERNS: tuple[str, ...] = (
+    "{it is|its|this is} your? @SELF",
+    "@SELF here",
+    "@SELF {speaking|writing}",
+)
+#: Signs that hide the conversation from the family: a message with one of them introduces
+#: nobody. Other signs may share a family member's first line ("hi its grandma, can we do a
+#: video call sunday?").
+_HIDING = frozenset({Category.SECRECY, Category.ISOLATION, Category.SUPERVISION_CHECK})
+#: Words that may come before an introduction in a first line ("hi honey its grandma").
+_GREETING = _words(
+    "hi hey hello hiya heya hii hiii heyy morning evening yo sweetie honey sweetheart hun "
+    "darling bud buddy kiddo love dear ok okay"
+)
+#: How far into a message an introduction may start (after a greeting and a name).
+_SELF_WITHIN = 4
+#: Sign-offs: "love, mum" or "love you - dad" at the end of the adult's message.
+_SIGN_OFF = _words("love xx xoxo xo")
 #: Raw-text words: a message without any of them has no cue and is not normalised again.
 _TRIGGERS = frozenset(
-    KIN
+    SELF
     | KIN_POSSESSIVE
     | KIN_PLURAL
     | ROLE
@@ -168,6 +243,12 @@ class KinshipDetector:
         self._claims = index_by_anchor(
             (0, p) for spec in CLAIM_PATTERNS for p in compiler.compile(spec)
         )
+        self._self = index_by_anchor(
+            (0, p) for spec in SELF_PATTERNS for p in compiler.compile(spec)
+        )
+        self._guardian = index_by_anchor(
+            (0, p) for spec in GUARDIAN_PATTERNS for p in compiler.compile(spec)
+        )
 
     @staticmethod
     def may_have_cue(text: str) -> bool:
@@ -178,11 +259,38 @@ class KinshipDetector:
         """Whether the adult side claims a family-like role ("like an uncle to you")."""
         return _matches(self._claims, words)
 
-    def adult_cue(self, message: Normalized, hits: Sequence[Hit]) -> bool:
-        """Whether a message of the adult side refers to shared family or household routine."""
-        if hits:
-            return False  # a message with a warning sign is never family evidence
+    def introduces_self(self, message: Normalized, hits: Sequence[Hit]) -> bool:
+        """Whether the adult side introduces themselves by a family term ("its grandma",
+        "dad here", "love, mum"), near the start of the message or as its sign-off."""
+        if any(h.category in _HIDING for h in hits):
+            return False  # "it's your uncle, don't tell mom" is no evidence of family
         words = message.words
+        start = 0
+        while start < len(words) and words[start] in _GREETING:
+            start += 1
+        for position, word in enumerate(words):
+            for _, pattern in self._self.get(word, ()):
+                found = pattern.match_at(words, position)
+                if found is None or found[0] >= start + _SELF_WITHIN:
+                    continue
+                if found[0] > 0 and words[found[0] - 1] in _NOT_A_NAME:
+                    continue  # "your dad here?" asks about someone else
+                return True
+        last = len(words) - 1
+        return last >= 1 and words[last] in KIN_ADDRESS and words[last - 1] in _SIGN_OFF
+
+    def adult_cue(self, message: Normalized, hits: Sequence[Hit]) -> bool:
+        """Whether a message of the adult side refers to shared family or household routine, or
+        brings the child's parents in."""
+        if any(h.category in _HIDING for h in hits):
+            return False
+        words = message.words
+        if _matches(self._guardian, words, unless_after=_NEGATION) and not _matches(
+            self._invitations, words
+        ):
+            return True
+        if hits:
+            return False  # a message with a warning sign is never family evidence otherwise
         if _matches(self._invitations, words):
             return False
         if _matches(self._household, words):
@@ -205,27 +313,36 @@ class KinshipDetector:
         original = message.original
         last = len(words) - 1
         for i, word in enumerate(words):
-            if word not in KIN:
+            if word not in KIN_ADDRESS:
                 continue
             before = words[i - 1] if i > 0 else ""
             after = original[message.ends[i] : message.ends[i] + 1]
             comma_before = original[: message.starts[i]].rstrip().endswith(",")
             if before in _NOT_A_NAME - {"ya"}:
                 continue
-            if i == last and (i == 0 or before in _ADDRESS_BEFORE or comma_before):
-                return True  # "mom?", "ok mom", "love you dad", "see you later, grandma"
+            if i == last and (i == 0 or before not in _OBJECT_BEFORE or comma_before):
+                return True  # "mom?", "ok mom", "love you dad", "5th pop", "later, grandma"
             titled = word in {"aunt", "auntie", "aunty", "uncle"}
             if i == last - 1 and titled and (i == 0 or before in _ADDRESS_BEFORE):
                 return True  # "thanks uncle rob"
-            if after in (",", "!", "?") and (i == 0 or before in _ADDRESS_BEFORE or comma_before):
-                return True  # "mom, can I ...", "ok, dad, see you"
+            if after in (",", "!", "?", ".") and (
+                i == 0 or before in _ADDRESS_BEFORE or comma_before
+            ):
+                return True  # "mom, can I ...", "ok, dad, see you", "dad. yes."
             if i == 0 and i < last and words[i + 1] in _ADDRESS_AFTER:
                 return True  # "dad can you ...", "mom where are you"
         return False
 
 
-def _matches(index: dict[str, list[tuple[int, Compiled]]], words: Sequence[str]) -> bool:
+def _matches(
+    index: dict[str, list[tuple[int, Compiled]]],
+    words: Sequence[str],
+    *,
+    unless_after: frozenset[str] = frozenset(),
+) -> bool:
     for position, word in enumerate(words):
+        if position > 0 and words[position - 1] in unless_after:
+            continue
         for _, pattern in index.get(word, ()):
             if pattern.match_at(words, position) is not None:
                 return True
@@ -263,6 +380,9 @@ def observe(
     if adult_side:
         if found.claims_role(message.words):
             state.kin_claim = True
+            return True
+        if not state.kin_self and found.introduces_self(message, hits):
+            state.kin_self = True
             return True
         if found.adult_cue(message, hits) and state.kin_adult < _CAP:
             state.kin_adult += 1

@@ -140,10 +140,12 @@ class MetadataConfig:
     known_other: float = 0.7
     guardians_present: float = 0.5
     connected: float = 0.85
-    #: Family cues in the conversation (``kinship``): the minor side called the adult side by
-    #: a family term; the adult side referred to shared family or household routine in at
-    #: least ``kinship_adult_messages`` messages; or both. Not applied when the platform
-    #: already records the pair as family, nor after the adult side claimed a family-like role.
+    #: Family cues in the conversation (``kinship``): the relationship named (the minor side
+    #: called the adult side by a family term, or the adult side introduced themselves by
+    #: one); the adult side referred to shared family, household routine or the child's
+    #: parents in at least ``kinship_adult_messages`` messages; or both. Not applied when the
+    #: platform already records the pair as family, nor after the adult side claimed a
+    #: family-like role.
     kinship_minor: float = 0.5
     kinship_adult: float = 0.6
     kinship_both: float = 0.4
@@ -190,10 +192,12 @@ class PairContext:
     #: Of those, how many were opened with a message similar to this pair's opener.
     similar_openers: int = 0
     #: Family cues (``kinship``): messages of the minor side addressing the adult side with a
-    #: family term, messages of the adult side about shared family or household routine, and
-    #: whether the adult side claimed a family-like role.
+    #: family term, messages of the adult side about shared family or household routine,
+    #: whether the adult side introduced themselves by a family term, and whether they
+    #: claimed a family-like role.
     kin_minor: int = 0
     kin_adult: int = 0
+    kin_self: bool = False
     kin_claim: bool = False
 
 
@@ -330,19 +334,24 @@ def factors(context: PairContext, config: MetadataConfig) -> tuple[Factor, ...]:
 def kinship_factor(context: PairContext, config: MetadataConfig) -> Factor | None:
     """The ``kinship_cues`` effect, if the conversation shows family cues strong enough.
 
-    The child's words count more than the adult's: one message in which the minor side calls
-    the adult side "mom" or "grandpa" is enough, while the adult side's own references to
-    shared family and household routine must come in at least ``kinship_adult_messages``
-    messages. Nothing when the platform already records the pair as family (the cues would
-    count twice) or when the adult side claimed a family-like role.
+    Naming the relationship counts more than talking like family: one message in which the
+    minor side calls the adult side "mom" or "grandpa", or in which the adult side introduces
+    themselves as "grandma" (a claim the child would contradict at once), is enough for
+    ``kinship_minor``; the adult side's references to shared family, household routine or
+    the child's parents must come in at least ``kinship_adult_messages`` messages for
+    ``kinship_adult``. Both lines of evidence together (the relationship named and another
+    cue of either side) give ``kinship_both``. Nothing when the platform already records the
+    pair as family (the cues would count twice) or when the adult side claimed a family-like
+    role.
     """
     if context.kin_claim or context.facts.known_relationship == "family":
         return None
     minor = context.kin_minor
     adult = context.kin_adult
-    if minor >= 1 and adult >= 1:
+    named = minor >= 1 or context.kin_self
+    if named and (adult >= 1 or (minor >= 1 and context.kin_self)):
         value = config.kinship_both
-    elif minor >= 1:
+    elif named:
         value = config.kinship_minor
     elif adult >= config.kinship_adult_messages:
         value = config.kinship_adult
@@ -351,8 +360,12 @@ def kinship_factor(context: PairContext, config: MetadataConfig) -> Factor | Non
     parts = []
     if minor:
         parts.append(f"the child called them by a family term in {_times(minor)}")
-    if adult:
-        parts.append(f"they mentioned shared family or household routine in {_times(adult)}")
+    if context.kin_self:
+        parts.append("they introduced themselves by a family term")
+    if context.kin_adult:
+        parts.append(
+            f"they mentioned shared family or household routine in {_times(context.kin_adult)}"
+        )
     return Factor("kinship_cues", value, " and ".join(parts))
 
 

@@ -58,6 +58,8 @@ THING_PHOTO = (
 #: Video calls with the family, the class or the team, or about work.
 FAMILY_CALL = (
     "with @PARENT|@SIBLING|class|team|everyone|group",
+    # Calling a family member together: "let's video call grandpa on his birthday".
+    "@CAM call|chat @PARENT|@SIBLING",
     "the team|class|group call",
     "@CAM call|calls|chat|lesson|session *3 project|budget|meeting|homework|assignment|lesson|"
     "session|work|team|class",

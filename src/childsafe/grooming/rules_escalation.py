@@ -30,6 +30,10 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "move|take|continue this|our|the *1 conversation|chat|convo|talk of|off",
         "this app|site|game|chat|server|platform *3 monitored|watched|moderated|public|spied|"
         "logged|reads|read|checked",
+        # Another app named only by a name no list can hold: "better if we talk on quillchat",
+        # "its easier to send pics there".
+        "{better|easier|safer} if we talk|chat|text|message on|there|over",
+        "{better|easier|safer} to talk|chat|text|message|send *2 {there|on it|over there}",
     ),
     rule(
         Cat.PLATFORM_MOVE,
@@ -122,6 +126,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "{let us|can we|could we|want to|we should|we could|we can|how about|wanna} *2 "
         "@CAM call|chat|calls|chatting|now|tonight",
         "@CAM call|chat *1 me|tonight|now|later|just",
+        "{i could|i can|i will|let me|we could|we can} *1 @CAM call|chat you",
         unless=FAMILY_CALL,
     ),
     # -- meeting requests --------------------------------------------------------------------
@@ -177,7 +182,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "you *1 not trust me",
         "you owe me",
         "i thought *1 you were|are|was mature|different|my|cool|special|grown",
-        "i thought we were *1 friends|close|special",
+        "i *1 thought we were *1 friends|close|special",
         "{do not you|why do not you} trust|like|care",
         "if you *2 cared|loved|liked|trusted *3 you would|will",
         "been so nice|good|kind|generous to you",
@@ -197,6 +202,11 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "please please",
         "come on|cmon *2 nobody|no|just|please|it",
         "not be *2 baby|boring|lame|mean|rude|difficult|chicken",
+        # Making it ordinary, or holding the child to the chat.
+        "everyone|everybody does it|this",
+        "it is not *1 weird|a big deal",
+        "{do not|not going to|not gonna|never} ghost me",
+        "please|pls|plz *2 just|only for a *1 sec|second|minute|min",
         # A promise about a task (the essay, practice, chores), not about the adult.
         unless=("promised *4 hand|turn|bring|finish|clean|practice|study|@THING",),
     ),

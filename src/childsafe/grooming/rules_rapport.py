@@ -174,6 +174,18 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "i will always be here for you",
     ),
     rule(
+        Cat.EXCLUSIVITY,
+        "family_role",
+        0.5,
+        # An adult who is not family casting themselves as family: "i'm like a big brother to
+        # you", "i'm kinda like your uncle now". (Family members introduce themselves; they do
+        # not liken themselves to family.)
+        "i am *2 like a|an|your|the *1 brother|sister|uncle|aunt|auntie|dad|father|mom|mum|"
+        "mother|cousin|godfather|godmother",
+        "think of me as *1 your? *1 brother|sister|uncle|aunt|auntie|dad|father|mom|mum|mother|"
+        "cousin|family",
+    ),
+    rule(
         Cat.EXCLUSIVITY, "just_us", 0.5, "just {you and me|us two|the two of us}", "our own world"
     ),
     # -- secrecy -----------------------------------------------------------------------------
@@ -231,6 +243,15 @@ RAPPORT_RULES: tuple[Rule, ...] = (
     ),
     rule(
         Cat.SECRECY,
+        "they_wont_see",
+        0.6,
+        # "better if we talk on quillchat, he won't look there"
+        "@PARENT|he|she|they will|would|can|do|does not|never *1 look|see|check|find|read *1 "
+        "there|it|that|those",
+        unless=SURPRISE,
+    ),
+    rule(
+        Cat.SECRECY,
         "hide_from_parents",
         0.7,
         "so|that|sure your? @PARENT *2 not|never see|know|find|notice|read|check|hear",
@@ -255,6 +276,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
             # Asking for the parent, not checking that the parent is away.
             "{talk to|speak to|speak with|talk with} *1 @PARENT|her|him|them",
             "reschedule|conference|appointment",
+            # "it's uncle dev, checking in" reads "it is uncle dev checking in": an introduction.
+            "{it is|this is} your? @PARENT",
         ),
     ),
     rule(
@@ -275,6 +298,9 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "how long *2 @PARENT *2 gone|away|out|work|working",
         "how late do|does|will your? @PARENT *2 work|stay|out",
         "do|does your? @PARENT *1 know *3 {on here|online|talking|chatting|texting}",
+        # A parent's working hours asked after: "she still on the late shift?"
+        "@PARENT|she|he|they *3 {late|night|evening|overnight|night time} shift|shifts",
+        "@PARENT|she|he|they *2 work|works|working late|nights|overnight",
     ),
     rule(
         Cat.SUPERVISION_CHECK,
@@ -284,6 +310,12 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "phone|messages|chats|texts|dms|tablet|laptop|computer|screen|history",
         "can|could|does anyone|anybody|someone|@PARENT *1 see|read|check|hear *2 this|us|chat|"
         "messages|phone|texts|dms|screen",
+        # The same with a pronoun for the parent: "do they check ur phone?", "he checks your
+        # phone right?"
+        "do|does|will they|he|she *1 check|read|look|go|monitor|watch *2 your phone|messages|"
+        "chats|texts|dms|tablet",
+        "they|he|she {check|checks|read|reads|monitor|monitors|go through|goes through} *1 "
+        "your phone|messages|chats|texts|dms|tablet",
         "is your door *1 locked|closed|shut",
     ),
     rule(Cat.SUPERVISION_CHECK, "where", 0.4, "are you in your room", "where are your @PARENT"),
@@ -295,6 +327,9 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "your @PARENT|@FRIENDS|@SIBLING *2 not|never understand|get|care|listen|respect|"
         "appreciate|trust|deserve|love",
         "{nobody|no one} at|in school|home *3 understands|gets|appreciates|deserves you",
+        # With a pronoun for the parent: "he doesn't get kids like you".
+        "he|she|they *1 not|never *1 get|gets|understand|understands|appreciate|appreciates *1 "
+        "{kids like you|people like you|you}",
         "they *1 not|never understand *2 us|what|this|we",
         "adults|people|everyone *3 not *1 listen|understand|care *2 you",
         "more|better than your @PARENT|@FRIENDS|@SIBLING",

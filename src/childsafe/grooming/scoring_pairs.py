@@ -60,6 +60,7 @@ def pair_context(
         similar_openers=state.similar_openers,
         kin_minor=state.kin_minor,
         kin_adult=state.kin_adult,
+        kin_self=state.kin_self,
         kin_claim=state.kin_claim,
     )
 

@@ -69,6 +69,7 @@ class PairState:
         "kin_adult",
         "kin_claim",
         "kin_minor",
+        "kin_self",
         "kind",
         "last_time",
         "messages_in",
@@ -109,10 +110,12 @@ class PairState:
         self.suspected_adult_at: str | None = None
         self.fan_out = 0
         self.similar_openers = 0
-        # Family cues in the conversation (``kinship``): messages of each side, and whether
-        # the adult side claimed a family-like role (which turns the effect off).
+        # Family cues in the conversation (``kinship``): messages of each side, whether the
+        # adult side introduced themselves by a family term, and whether they claimed a
+        # family-like role (which turns the effect off).
         self.kin_adult = 0
         self.kin_minor = 0
+        self.kin_self = False
         self.kin_claim = False
         self.band = Band.NONE
         self.risk = 0.0
