@@ -13,7 +13,7 @@ import pytest
 
 from childsafe.grooming import Category, Hit
 from childsafe.grooming.bands import Band, BandChange
-from childsafe.grooming.metadata import AccountFacts, PairKind
+from childsafe.grooming.metadata import AccountFacts, PairFacts, PairKind
 from childsafe.grooming.normalize import Normalized
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.state import N_CATEGORIES
@@ -158,7 +158,6 @@ def test_the_minor_own_age_claim_is_not_deception(make_scorer: MakeScorer, chat:
 
 
 def test_known_family_lowers_but_never_to_zero(make_scorer: MakeScorer, chat: MakeChat) -> None:
-    from childsafe.grooming.metadata import PairFacts
 
     texts = [
         SIGNS[Category.SUPERVISION_CHECK],
@@ -234,7 +233,6 @@ def test_new_accounts_and_age_gap_raise(make_scorer: MakeScorer, chat: MakeChat)
 
 
 def test_every_metadata_effect_is_explained(make_scorer: MakeScorer, chat: MakeChat) -> None:
-    from childsafe.grooming.metadata import PairFacts
 
     scorer = make_scorer()
     c = chat(pair=PairFacts(connected=True, known_relationship="teacher"))
@@ -402,6 +400,50 @@ def test_peer_signs_count_less_and_playing_age_down_lifts_that(
     meeting = next(ce for ce in report.explanation.categories
                    if ce.category is Category.MEETING_REQUEST)  # fmt: skip
     assert meeting.evidence == pytest.approx(0.7)  # full weight once suspected
+
+
+@pytest.mark.parametrize(
+    ("account_days", "connected", "suspected"),
+    [(12.0, False, True), (400.0, False, False), (12.0, True, False)],
+)
+def test_a_new_unconnected_account_with_three_kinds_of_sign_is_a_possible_adult(
+    make_scorer: MakeScorer,
+    chat: MakeChat,
+    account_days: float,
+    connected: bool,
+    suspected: bool,
+) -> None:
+    # Declares 15 and says so: no age lie to catch. A fresh account that is not connected to
+    # the child and shows three different signs is scored as a possible adult anyway.
+    facts = {
+        "x": AccountFacts(declared_age=15, account_age_days=account_days),
+        "kid": AccountFacts(declared_age=14, account_age_days=700),
+    }
+    c = chat(facts, PairFacts(connected=connected))
+    scorer = make_scorer()
+    signs = (Category.PLATFORM_MOVE, Category.SUPERVISION_CHECK, Category.PHOTO_REQUEST)
+    feed(scorer, [c("x", "kid", SIGNS[cat], float(i)) for i, cat in enumerate(signs)])
+    before = risk(scorer, "x")
+    feed(scorer, [c("x", "kid", SIGNS[Category.MEETING_REQUEST], 10.0)])
+    report = scorer.pair_report("x", "kid")
+    assert report is not None
+    noted = any("new account, not connected" in n for n in report.explanation.notes)
+    assert noted is suspected
+    meeting = next(ce for ce in report.explanation.categories
+                   if ce.category is Category.MEETING_REQUEST)  # fmt: skip
+    # Full weight once suspected; the peer weight otherwise.
+    assert (meeting.evidence == pytest.approx(0.7)) is suspected
+    assert risk(scorer, "x") > before
+
+
+def test_suspecting_new_accounts_can_be_turned_off(make_scorer: MakeScorer, chat: MakeChat) -> None:
+    facts = {"x": AccountFacts(declared_age=15, account_age_days=3), "kid": TEEN}
+    c = chat(facts)
+    scorer = make_scorer(ScorerConfig(suspect_new_account_signs=0))
+    signs = (Category.PLATFORM_MOVE, Category.SUPERVISION_CHECK, Category.PHOTO_REQUEST)
+    feed(scorer, [c("x", "kid", SIGNS[cat], float(i)) for i, cat in enumerate(signs)])
+    state = scorer.pair_state("x", "kid")
+    assert state is not None and state.suspected_adult_at is None
 
 
 def test_unknown_age_is_scored_as_adult_to_minor_with_a_discount(

@@ -265,6 +265,11 @@ class Scorer:
             if index not in best or strength > best[index][0]:
                 best[index] = (strength, hit)
         changed = False
+        if forward_side:
+            for index in best:
+                state.adult_signs |= 1 << index
+            if state.kind is PairKind.PEER_MINORS and state.suspected_adult_at is None:
+                self._suspect_new_account(state, message)
         for index, (strength, hit) in best.items():
             if forward_side:
                 if state.kind is PairKind.PEER_MINORS:
@@ -309,6 +314,21 @@ class Scorer:
                     cfg.ring_capacity,
                 )
         return changed
+
+    def _suspect_new_account(self, state: PairState, message: ChatMessage) -> None:
+        """Score a declared minor as a possible adult once a new account with no connection to
+        the child has shown ``suspect_new_account_signs`` different signs (see the config)."""
+        cfg = self.config
+        days = message.sender_facts.account_age_days
+        if (
+            cfg.suspect_new_account_signs > 0
+            and days is not None
+            and days < cfg.suspect_new_account_days
+            and not message.pair.connected
+            and state.adult_signs.bit_count() >= cfg.suspect_new_account_signs
+        ):
+            state.suspected_adult_at = message.id
+            state.suspected_new_account = True
 
     # -- risk ----------------------------------------------------------------------------------
 

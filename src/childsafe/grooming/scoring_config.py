@@ -79,6 +79,14 @@ class ScorerConfig:
     breadth_min: float = 0.3
     #: Strength given to an age claim that contradicts the declared age (see metadata).
     claim_mismatch_strength: float = 0.9
+    #: Two declared minors, one of them an account younger than ``suspect_new_account_days``
+    #: and not connected to the other, which has shown this many different signs: scored as
+    #: a possible adult from then on, as when it plays its age down. An adult posing as a
+    #: teenager declares a teenager's age and says it in the chat, so the age alone cannot give
+    #: them away; a fresh account opening cold contact with several kinds of warning sign can.
+    #: 0 turns it off.
+    suspect_new_account_signs: int = 3
+    suspect_new_account_days: float = 30.0
     #: A platform move from the adult side this soon after first contact is a "fast move".
     fast_move_seconds: float = 2 * 3600.0
     #: First contacts within this time of each other count towards a sender's fan-out.

@@ -148,7 +148,13 @@ def pair_report(
     notes: list[str] = []
     if state.kind is PairKind.PEER_MINORS:
         notes.append("both accounts declared minors: signs count at the peer weights")
-        if state.suspected_adult_at is not None:
+        if state.suspected_adult_at is not None and state.suspected_new_account:
+            notes.append(
+                "a new account, not connected to the child, had shown "
+                f"{cfg.suspect_new_account_signs} different signs by message "
+                f"{state.suspected_adult_at}: scored as a possible adult from then on"
+            )
+        elif state.suspected_adult_at is not None:
             notes.append(
                 f"the adult side played age down in message {state.suspected_adult_at}: "
                 "scored as a possible adult from then on"

@@ -57,6 +57,7 @@ class PairState:
     __slots__ = (
         "adult_facts",
         "adult_initiated",
+        "adult_signs",
         "band",
         "claimed_age",
         "counts",
@@ -79,6 +80,7 @@ class PairState:
         "risk",
         "similar_openers",
         "suspected_adult_at",
+        "suspected_new_account",
         "updated",
     )
 
@@ -108,6 +110,11 @@ class PairState:
         self.claimed_age: int | None = None
         self.fast_move = False
         self.suspected_adult_at: str | None = None
+        # Why: False when the adult side played age down, True when a new, unconnected account
+        # showed several different signs (``ScorerConfig.suspect_new_account_signs``).
+        self.suspected_new_account = False
+        # The categories the adult side has shown, one bit each (``CATEGORIES`` order).
+        self.adult_signs = 0
         self.fan_out = 0
         self.similar_openers = 0
         # Family cues in the conversation (``kinship``): messages of each side, whether the
