@@ -97,6 +97,17 @@ _ADDRESS_BEFORE = _words(
 #: you", "dad where are you", "grandma its me", "mom i got an A". (Not "is" or "said": "dad is
 #: asleep" is about dad.)
 _ADDRESS_AFTER = _words("can could will would where when what please pls plz it its i im you u we")
+#: Verbs that make an opening family term the subject of a report, not an address: "mom said
+#: u can't", "dad is picking u up", "grandma sent u a card".
+_REPORTING = _words(
+    "said says say told tells is was are were will would gonna going has had have does did do "
+    "doesnt didnt dont took takes sent sends gave gives wants wanted thinks thought knows knew "
+    "let lets made makes asked asks got gets and or s"
+)
+_YOU = _words("you u ya")
+_AUX = _words("did do does are is will would can could have has")
+#: How soon after an opening family term the "you" must come.
+_YOU_WITHIN = 3
 #: Words before a family term ending a child's message that make it about the family member,
 #: not an address: determiners ("my mom", above), prepositions, copulas and verbs that take
 #: a person ("ask mom", "with dad", "its mom", "tell grandma"), and the adverbs of an answer to
@@ -154,6 +165,8 @@ HOUSEHOLD_PATTERNS: tuple[str, ...] = (
     "@FORGET *1 your @KIT",
     "pack your lunch",
     "{be|get} home by|before",
+    "come home",
+    "the @PET got|gets|is|was|ran|escaped|needs|ate|threw|knocked|keeps|has|had|chewed",
 )
 #: An invitation to the adult's place or to be alone together is never a household cue, even
 #: when the lexical stage missed it as a meeting request ("come over for dinner at my place").
@@ -164,6 +177,7 @@ INVITATION_PATTERNS: tuple[str, ...] = (
     "{just|only} us|you and me|the two of us",
     "hang out",
     "alone|together",
+    "home with me",
 )
 #: The adult side bringing the child's parents in: "ask your mom first", "i'll set it up with
 #: your dad", "tell your mom to call me". Grooming hides the contact from the family; an adult
@@ -196,6 +210,7 @@ CLAIM_PATTERNS: tuple[str, ...] = (
 #: uncle" and "call me dad" are claims, not introductions.)
 SELF_PATTERNS: tuple[str, ...] = (
     "{it is|its|this is} your? @SELF",
+    "{it is|its|this is} your big|older|oldest|eldest|favorite|favourite|fave @SELF|sis|bro",
     "@SELF here",
     "@SELF {speaking|writing}",
 )
@@ -285,16 +300,12 @@ class KinshipDetector:
         if any(h.category in _HIDING for h in hits):
             return False
         words = message.words
-        if _matches(self._guardian, words, unless_after=_NEGATION) and not _matches(
-            self._invitations, words
-        ):
-            return True
-        if hits:
-            return False  # a message with a warning sign is never family evidence otherwise
         if _matches(self._invitations, words):
             return False
-        if _matches(self._household, words):
+        if _matches(self._guardian, words, unless_after=_NEGATION):
             return True
+        if not hits and _matches(self._household, words):
+            return True  # not with a sign: "let's get dinner at 7" is a meeting request
         if any(w in _WHEREABOUTS for w in words):
             return False
         if words and words[0] in _QUESTION_START and "home" in words:
@@ -330,8 +341,24 @@ class KinshipDetector:
             ):
                 return True  # "mom, can I ...", "ok, dad, see you", "dad. yes."
             if i == 0 and i < last and words[i + 1] in _ADDRESS_AFTER:
-                return True  # "dad can you ...", "mom where are you"
+                modal = words[i + 1] in _AUX
+                if not modal or (i + 2 <= last and words[i + 2] in _YOU):
+                    return True  # "dad can you ...", "mom where are you"; not "mom will kill u"
+            if i == 0 and _asks_the_reader(words, 2 if titled else 1):
+                return True  # "mom did u see my hoodie", "aunt mel can u help"
         return False
+
+
+def _asks_the_reader(words: Sequence[str], start: int) -> bool:
+    """Whether the words from ``start`` on speak to the reader: a "you" soon after, and the
+    opening family term is not the subject of a report ("mom said u can't")."""
+    if start >= len(words):
+        return False
+    if words[start] in _AUX and start + 1 < len(words) and words[start + 1] in _YOU:
+        return True  # "mom did u see ...", "uncle mo are u still coming"
+    if words[start] in _REPORTING:
+        return False
+    return any(w in _YOU for w in words[start : start + _YOU_WITHIN])
 
 
 def _matches(
