@@ -128,6 +128,24 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.PRESSURE, "chill everybody does this"),
     (C.PRESSURE, "dont ghost me again"),
     (C.PRESSURE, "plz only for a minute"),
+    # Wordings added after the family set's second dev split (written anew for this test).
+    (C.FLATTERY, "ur so mature for 13 honestly"),
+    (C.FLATTERY, "u write way better than kids your age"),
+    (C.EXCLUSIVITY, "nobody else gets me like this"),
+    (C.EXCLUSIVITY, "i'm basically your uncle at this point"),
+    (C.SECRECY, "u dont need to tell your dad about the coins"),
+    (C.SECRECY, "never mention the skins to your mom"),
+    (C.SECRECY, "they'll never know"),
+    (C.SUPERVISION_CHECK, "so ur home with just your mom tonight?"),
+    (C.ISOLATION, "parents usually don't get kids like us"),
+    (C.ISOLATION, "you don't need permission for everything"),
+    (C.PLATFORM_MOVE, "r u on whisprr"),
+    (C.PHOTO_REQUEST, "could you video chat later"),
+    (C.MEETING_REQUEST, "can you meet me by the old bridge later"),
+    (C.MEETING_REQUEST, "is there a park near you"),
+    (C.GIFTS, "i want you to have it, i never use it"),
+    (C.PRESSURE, "that's the least you can do"),
+    (C.PRESSURE, "last chance, tonight or never"),
 ]
 
 #: Innocent uses that the words of the message itself give away: no hit of that category.
@@ -182,6 +200,10 @@ BENIGN: list[tuple[Category, str]] = [
     (C.PRESSURE, "it's not weird to be nervous before a recital"),
     (C.PHOTO_REQUEST, "let's video call grandpa on his birthday"),
     (C.SUPERVISION_CHECK, "the night shift at the bakery is hiring"),
+    (C.FLATTERY, "bring 13 forms for the trip"),
+    (C.SECRECY, "she'll never know how much we love her party, it's her surprise"),
+    (C.PHOTO_REQUEST, "can you video call grandma later"),
+    (C.PRESSURE, "the last chapter was my favorite"),
 ]
 
 #: Innocent uses that only the conversation tells apart (who is talking to whom, known

@@ -74,7 +74,7 @@ def test_written_apart_from_the_synthetic_set(conversations: list[dict[str, Any]
     }
     assert not shared
     ids = {a for c in conversations for a in c["accounts"]}
-    assert all(a.startswith(("fd_", "fh_")) for a in ids)
+    assert all(a.startswith(("fd_", "fx_", "fh_")) for a in ids)
 
 
 def test_family_cues_keep_family_look_alikes_below_the_alert(

@@ -67,6 +67,9 @@ def _minor(kin: KinshipDetector, detector: LexicalDetector, text: str) -> bool:
         "mom did u see my charger",
         "aunt jo can u help w my essay",
         "daddy wen r u coming",
+        "auntie jo can i borrow the tent",
+        "mom my phone died",
+        "hi nani",
     ],
 )
 def test_the_child_addressing_family_is_a_cue(
@@ -116,6 +119,8 @@ def test_the_child_talking_about_their_own_family_is_not(
         "don't forget your lunch",
         "make your bed before school",
         "I need you to come home now",
+        "love you. home in 20",
+        "tea is at 6",
         "the dog got out again",
         "i'll pick you up at 5, grandma made soup",  # a sign that hides nothing
     ],
@@ -176,6 +181,7 @@ def test_claiming_a_family_role_is_recognised(
         "Hello Ana, Grandpa here.",
         "this is your cousin jo",
         "heyyy its your big sis, new phone",
+        "Hey Jonah, cousin Ellie here.",
         "see you at 6. love, mum",
         "hi honey its nana. can we do a video call on sunday?",  # a sign that hides nothing
     ],
@@ -430,3 +436,15 @@ def test_an_introduction_in_a_message_that_hides_things_counts_for_nothing(
     scorer = make_scorer()
     feed(scorer, conversation(chat(), SIGNS, ("its your uncle, dont tell your mom",), (), "before"))
     assert kinship_effect(report(scorer)) is None
+
+
+def test_an_introduction_is_not_read_as_a_role_claim(
+    make_scorer: MakeScorer, chat: MakeChat
+) -> None:
+    # "it's auntie bee, your godmother" normalises to "... auntie be your godmother", which
+    # has the shape of "I'll be your godmother": the introduction wins.
+    scorer = make_scorer()
+    intro = ("Hello birthday girl, it's Auntie Bee, your godmother!",)
+    feed(scorer, conversation(chat(), SIGNS, intro, (), "before"))
+    state = scorer.pair_state("adult", "kid")
+    assert state is not None and state.kin_self and not state.kin_claim

@@ -62,6 +62,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "thats": ("that", "is"), "whats": ("what", "is"), "wats": ("what", "is"), "wat": ("what",),
     "wut": ("what",), "wht": ("what",), "whos": ("who", "is"), "wheres": ("where", "is"),
     "hows": ("how", "is"), "lets": ("let", "us"), "theyre": ("they", "are"),
+    "theyll": ("they", "will"), "theyve": ("they", "have"), "theyd": ("they", "would"),
     "wanna": ("want", "to"), "gonna": ("going", "to"), "gotta": ("got", "to"),
     "gimme": ("give", "me"), "lemme": ("let", "me"), "dunno": ("do", "not", "know"),
     "idk": ("i", "do", "not", "know"), "tho": ("though",), "thx": ("thanks",),

@@ -66,7 +66,7 @@ KIN = _words(
 #: the writer, never as a bare name in the adult's messages ("i'll pop over").
 KIN_ADDRESS = KIN | _words(
     "pop pops ma pa mam mammy nonno nonna abuela abuelo abuelita abuelito oma opa mamaw "
-    "papaw meemaw grams grandpop grandpapa grandmama tia tio"
+    "papaw meemaw grams grandpop grandpapa grandmama tia tio nani nanu dadi ammi amma appa abbu"
 )
 #: What an adult may introduce themselves as: a family term, or a relative by their role
 #: ("it's cousin ava", "your godmother here").
@@ -96,7 +96,9 @@ _ADDRESS_BEFORE = _words(
 #: Words after a family term opening a child's message that make it an address: "mom can
 #: you", "dad where are you", "grandma its me", "mom i got an A". (Not "is" or "said": "dad is
 #: asleep" is about dad.)
-_ADDRESS_AFTER = _words("can could will would where when what please pls plz it its i im you u we")
+_ADDRESS_AFTER = _words(
+    "can could will would where when what please pls plz it its i im you u we my our the"
+)
 #: Verbs that make an opening family term the subject of a report, not an address: "mom said
 #: u can't", "dad is picking u up", "grandma sent u a card".
 _REPORTING = _words(
@@ -106,6 +108,8 @@ _REPORTING = _words(
 )
 _YOU = _words("you u ya")
 _AUX = _words("did do does are is will would can could have has")
+#: Who an auxiliary opens a question to or for: "can you", "can i", "can we".
+_ASKER = _YOU | _words("i we")
 #: How soon after an opening family term the "you" must come.
 _YOU_WITHIN = 3
 #: Words before a family term ending a child's message that make it about the family member,
@@ -139,7 +143,7 @@ _CLASSES: dict[str, frozenset[str]] = {
         "grandpa nan nana granny folks guardian guardians aunt auntie uncle"
     ),
     "PET": _words("dog dogs cat cats fish hamster hamsters rabbit rabbits bunny pets puppy kitten"),
-    "MEAL": _words("dinner dinners supper suppers breakfast"),
+    "MEAL": _words("dinner dinners supper suppers breakfast tea"),
     "TIME": _words(
         "1 2 3 4 5 6 7 8 9 10 11 12 one two three four five six seven eight nine ten eleven "
         "twelve noon"
@@ -166,6 +170,7 @@ HOUSEHOLD_PATTERNS: tuple[str, ...] = (
     "pack your lunch",
     "{be|get} home by|before",
     "come home",
+    "home in *1 5|10|15|20|30|45|five|ten|fifteen|twenty|thirty|mins|minutes|min|hour|an|a",
     "the @PET got|gets|is|was|ran|escaped|needs|ate|threw|knocked|keeps|has|had|chewed",
 )
 #: An invitation to the adult's place or to be alone together is never a household cue, even
@@ -211,7 +216,7 @@ CLAIM_PATTERNS: tuple[str, ...] = (
 SELF_PATTERNS: tuple[str, ...] = (
     "{it is|its|this is} your? @SELF",
     "{it is|its|this is} your big|older|oldest|eldest|favorite|favourite|fave @SELF|sis|bro",
-    "@SELF here",
+    "@SELF *1 here",
     "@SELF {speaking|writing}",
 )
 #: Signs that hide the conversation from the family: a message with one of them introduces
@@ -354,8 +359,8 @@ def _asks_the_reader(words: Sequence[str], start: int) -> bool:
     opening family term is not the subject of a report ("mom said u can't")."""
     if start >= len(words):
         return False
-    if words[start] in _AUX and start + 1 < len(words) and words[start + 1] in _YOU:
-        return True  # "mom did u see ...", "uncle mo are u still coming"
+    if words[start] in _AUX and start + 1 < len(words) and words[start + 1] in _ASKER:
+        return True  # "mom did u see ...", "uncle mo are u still coming", "auntie can i"
     if words[start] in _REPORTING:
         return False
     return any(w in _YOU for w in words[start : start + _YOU_WITHIN])
@@ -405,11 +410,15 @@ def observe(
         return False
     message = normalizer.normalize(text)
     if adult_side:
+        # An introduction first: "it's auntie bee, your godmother" reads "... be your
+        # godmother" after normalisation, which is not a claim to be like family.
+        if found.introduces_self(message, hits):
+            if state.kin_self:
+                return False
+            state.kin_self = True
+            return True
         if found.claims_role(message.words):
             state.kin_claim = True
-            return True
-        if not state.kin_self and found.introduces_self(message, hits):
-            state.kin_self = True
             return True
         if found.adult_cue(message, hits) and state.kin_adult < _CAP:
             state.kin_adult += 1

@@ -54,7 +54,7 @@ CLASSES: dict[str, frozenset[str]] = {
     "CONTACT": _words("number phone cell email mobile"),
     "CURRENCY": _words(
         "gems gem coins coin credits skins skin tokens money cash giftcard giftcards bucks "
-        "points diamonds crystals gold glimmers pixelcoins shards"
+        "points diamonds crystals gold glimmers pixelcoins shards crowns"
     ),
     "GIFT": _words("gift gifts present presents surprise"),
     "GIFT_THING": _words(

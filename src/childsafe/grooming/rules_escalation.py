@@ -32,8 +32,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "logged|reads|read|checked",
         # Another app named only by a name no list can hold: "better if we talk on quillchat",
         # "its easier to send pics there".
-        "{better|easier|safer} if we talk|chat|text|message on|there|over",
-        "{better|easier|safer} to talk|chat|text|message|send *2 {there|on it|over there}",
+        "{better|easier|safer|easiest|best} if we talk|chat|text|message on|there|over",
+        "{better|easier|safer|easiest|best} to talk|chat|text|message|send *2 {there|on it|over "
+        "there|on}",
     ),
     rule(
         Cat.PLATFORM_MOVE,
@@ -43,6 +44,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "do you have *1 your own *1 phone|number|cell",
         "download|get|install @APP",
         "download|install *2 app",
+        "{are you|r u|you|u} on @APP",
     ),
     rule(
         Cat.PLATFORM_MOVE,
@@ -71,6 +73,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "let me *1 buy|get|send|gift you *3 @CURRENCY|@GIFT|@GIFT_THING|money",
         "{how about|what if} i *1 buy|get|send|gift you",
         "want|like to *1 buy|send|get|give you *2 @CURRENCY|@GIFT|@GIFT_THING|something",
+        "{want you to have|love you to have|like you to have} *1 it|them|this|these|one",
         "treat you to *2 @CURRENCY|@GIFT_THING|something|anything|some",
         "i *1 have|got|bought *2 @GIFT|something for you",
         "want|like *2 free @CURRENCY|@GIFT_THING|stuff",
@@ -125,6 +128,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "on @CAM",
         "{let us|can we|could we|want to|we should|we could|we can|how about|wanna} *2 "
         "@CAM call|chat|calls|chatting|now|tonight",
+        "{can you|could you|will you} *2 @CAM call|chat",
         "@CAM call|chat *1 me|tonight|now|later|just",
         "{i could|i can|i will|let me|we could|we can} *1 @CAM call|chat you",
         unless=FAMILY_CALL,
@@ -138,8 +142,10 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "weekend|soon|someday|finally|somewhere",
         "{want to|should|could|can we|let us|like to|love to|would you|we should|we could} *1 "
         "meet|meetup|hang|hangout",
+        "{can you|could you|will you} meet me",
         "meet up",
         "come|be alone",
+        "see|meet you *2 on your own|by yourself",
         "{do not|dont} bring anyone",
         unless=(
             "@PUBLIC_PLACE",
@@ -170,6 +176,7 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "where *1 do you live",
         "what is your address",
         "what town|city|area|street *1 do|are you *1 live|in|from",
+        "is there *2 cafe|park|mall|shop|place near you",
         "{how far|how close} *3 from you|your",
     ),
     # -- pressure after refusal --------------------------------------------------------------
@@ -187,6 +194,8 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "if you *2 cared|loved|liked|trusted *3 you would|will",
         "been so nice|good|kind|generous to you",
         "this is what i get",
+        "least you can do",
+        "thought we were *1 friends|close|special",
     ),
     rule(
         Cat.PRESSURE,
@@ -207,6 +216,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "it is not *1 weird|a big deal",
         "{do not|not going to|not gonna|never} ghost me",
         "please|pls|plz *2 just|only for a *1 sec|second|minute|min",
+        "it would|will be *1 quick",
+        "last chance",
+        "one time offer",
         # A promise about a task (the essay, practice, chores), not about the adult.
         unless=("promised *4 hand|turn|bring|finish|clean|practice|study|@THING",),
     ),

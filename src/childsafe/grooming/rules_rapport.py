@@ -85,6 +85,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "mature|grown|smart|wise|grownup|advanced|developed for your age",
         "mature|grown|smart|wise|grownup|advanced for a @AGE year|years|yo",
         "mature|smart|wise|grownup for someone|somebody so|that young",
+        # "really mature for 15", "a lot of talent for 14"
+        "mature|grownup|advanced|wise|talent|talented for @AGE",
     ),
     rule(
         Cat.FLATTERY,
@@ -118,6 +120,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         0.6,
         "not like *1 other|most girls|boys|kids|people|teens|guys",
         "different from *1 other|most girls|boys|kids|teens",
+        # "way better than ppl my age", "funnier than ppl ur age"
+        "better|funnier|smarter|cooler|mature than *2 people|kids|teens|others *1 my|your age",
     ),
     rule(
         Cat.FLATTERY,
@@ -138,6 +142,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "{no one|nobody|noone} *3 you like|as i|me",
         "{no one|nobody|noone} *2 understands|gets you",
         "{no one|nobody|noone} *2 understands|gets me like you",
+        "{no one|nobody|noone} else *2 gets|understands me|you",
+        "the only one *3 {really gets|gets|understands} you|your",
         "understand|get you *2 better|more than *1 anyone|them|they|your|@PARENT|@FRIENDS",
     ),
     rule(
@@ -147,6 +153,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "only trust me",
         "trust me *2 not them|@PARENT|@FRIENDS",
         "i am the only one *2 trust|need",
+        "you are the only one *3 i *2 talk|trust|care",
         "you only need me",
         "all you need is me",
         "you have me *1 you do not need",
@@ -181,9 +188,12 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         # you", "i'm kinda like your uncle now". (Family members introduce themselves; they do
         # not liken themselves to family.)
         "i am *2 like a|an|your|the *1 brother|sister|uncle|aunt|auntie|dad|father|mom|mum|"
-        "mother|cousin|godfather|godmother",
-        "think of me as *1 your? *1 brother|sister|uncle|aunt|auntie|dad|father|mom|mum|mother|"
-        "cousin|family",
+        "mother|cousin|godfather|godmother|grandpa|grandma|bro|sis|family",
+        "think of me as|like *1 your? *1 brother|sister|uncle|aunt|auntie|dad|father|mom|mum|"
+        "mother|cousin|family|bro|sis|grandpa|grandma",
+        "{practically|basically} *1 a|an|your|family *1 uncle|aunt|brother|sister|grandpa|family",
+        "like family to you|your",
+        "like a grandpa|grandma|grandad|granny for|to",
     ),
     rule(
         Cat.EXCLUSIVITY, "just_us", 0.5, "just {you and me|us two|the two of us}", "our own world"
@@ -197,6 +207,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "keep|keeping it|this|that|us|everything|what|these|our *3 @SECRET|quiet|private|between",
         "{it is|this is|that is|its} *1 @SECRET okay|ok|right|alright",
         "can you keep a @SECRET",
+        "keep it|this|that quiet",
         "keep *3 {just for us|to ourselves|just between}",
         unless=SURPRISE,
     ),
@@ -218,6 +229,11 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "not|never bring me|us up *4 @PARENT|@ANYONE|@FRIENDS",
         "if your? @PARENT|@ANYONE asks|ask *2 say|tell *2 {you were|you are|it is|it was} *2 "
         "chatting|talking|texting|with",
+        # "you don't have to tell your mum", "dont mention the gems to ur parents"
+        "{do not|dont|no} {have to|need to} tell *1 your? @PARENT|@ANYONE",
+        "not|never mention *4 to your? @PARENT|@ANYONE",
+        # a cover story: "just say u found it"
+        "say you found|won|earned *1 it|them",
         unless=(
             *SURPRISE,
             "not tell *2 @PARENT|anyone *2 i said hi|hello",
@@ -231,6 +247,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "{no one|nobody|noone} *1 needs|has|have to know",
         "{no one|nobody|noone} will *1 know|find",
         "they|@PARENT *1 not|never *1 need|have to know",
+        "she|he *1 not|never *1 need|have to know",
+        "she|he|they|@PARENT will not|never know",
         "what they do not know",
     ),
     rule(
@@ -287,6 +305,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "are you *1 alone",
         "you *1 home alone",
         "by yourself *2 home|house|room|tonight|right now",
+        "home with just|only your? @PARENT|@SIBLING",
         "alone *1 {right now|tonight|at home}",
         unless=("alone *2 group|project|team|partner|level|raid|quest",),
     ),
@@ -331,6 +350,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "he|she|they *1 not|never *1 get|gets|understand|understands|appreciate|appreciates *1 "
         "{kids like you|people like you|you}",
         "they *1 not|never understand *2 us|what|this|we",
+        # "parents often don't get creative kids"
+        "@PARENT *2 not|never get|understand *2 kids|teens|you",
         "adults|people|everyone *3 not *1 listen|understand|care *2 you",
         "more|better than your @PARENT|@FRIENDS|@SIBLING",
         "care|cares|cared about you *1 like|as i do",
@@ -344,6 +365,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "they|@PARENT|@FRIENDS *1 just|only? *1 want|try to control you",
         "they|@PARENT|@FRIENDS *2 {holding you back|against you|jealous of you}",
         "you deserve better than them|your",
+        "@PARENT *2 mess|ruin|spoil *2 things|everything|it|these|this",
+        "@PARENT *1 get|gets weird|funny|strange about",
     ),
     rule(
         Cat.ISOLATION,
@@ -355,6 +378,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "stop talking|hanging|listening *2 them|@PARENT|@FRIENDS",
         "spend|hang less time with",
         "not listen to your? @PARENT|them",
+        "not need *1 permission for everything",
         "you have me *1 instead",
     ),
 )
