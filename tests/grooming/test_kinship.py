@@ -123,9 +123,15 @@ def test_the_child_talking_about_their_own_family_is_not(
         "tea is at 6",
         "the dog got out again",
         "i'll pick you up at 5, grandma made soup",  # a sign that hides nothing
+        # Bringing the child's parents in.
+        "ask your mom first",
+        "i'll set it up with your dad",
+        "tell your mom to call me tonight",
+        "sure, if your parents say yes",
+        "ill send you 50 gems for it but check with your dad",  # a sign that hides nothing
     ],
 )
-def test_shared_family_and_household_routine_from_the_adult_are_cues(
+def test_shared_family_household_routine_and_the_parents_from_the_adult_are_cues(
     kin: KinshipDetector, detector: LexicalDetector, text: str
 ) -> None:
     assert _adult(kin, detector, text)
@@ -148,6 +154,10 @@ def test_shared_family_and_household_routine_from_the_adult_are_cues(
         "come over for dinner at my place, grandma won't mind",
         "come home with me after practice",
         "don't tell grandma i picked you up",
+        # The parents named, but not brought in.
+        "don't ask your mom, she'll say no",  # secrecy
+        "ask your mom if you can come over to my place",  # an invitation
+        "does your dad check your phone",
     ],
 )
 def test_family_words_that_anyone_says_are_not_cues(
@@ -172,73 +182,36 @@ def test_claiming_a_family_role_is_recognised(
     assert kin.claims_role(detector.normalizer.normalize(text).words)
 
 
+INTRODUCTIONS = [
+    "hi sweetie its grandma",
+    "hey it's your aunt marta, new number",
+    "dad here. running late",
+    "Hello Ana, Grandpa here.",
+    "this is your cousin jo",
+    "heyyy its your big sis, new phone",
+    "Hey Jonah, cousin Ellie here.",
+    "see you at 6. love, mum",
+    "hi honey its nana. can we do a video call on sunday?",  # a sign that hides nothing
+]
+NOT_INTRODUCTIONS = [
+    "its your uncle, dont tell your mom we talk",  # secrecy: no introduction counts
+    "my mom is here",
+    "your dad here? i need the ladder back",
+    "i love grandma's cooking",
+    "it's your turn",
+    "he was like a dad to me",
+]
+
+
 @pytest.mark.parametrize(
-    "text",
-    [
-        "hi sweetie its grandma",
-        "hey it's your aunt marta, new number",
-        "dad here. running late",
-        "Hello Ana, Grandpa here.",
-        "this is your cousin jo",
-        "heyyy its your big sis, new phone",
-        "Hey Jonah, cousin Ellie here.",
-        "see you at 6. love, mum",
-        "hi honey its nana. can we do a video call on sunday?",  # a sign that hides nothing
-    ],
+    ("text", "introduces"),
+    [(t, True) for t in INTRODUCTIONS] + [(t, False) for t in NOT_INTRODUCTIONS],
 )
 def test_the_adult_introducing_themselves_as_family_is_recognised(
-    kin: KinshipDetector, detector: LexicalDetector, text: str
+    kin: KinshipDetector, detector: LexicalDetector, text: str, introduces: bool
 ) -> None:
     message = detector.normalizer.normalize(text)
-    assert kin.introduces_self(message, detector.detect_normalized(message))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "its your uncle, dont tell your mom we talk",  # secrecy: no introduction counts
-        "my mom is here",
-        "your dad here? i need the ladder back",
-        "i love grandma's cooking",
-        "it's your turn",
-        "he was like a dad to me",
-    ],
-)
-def test_family_words_that_introduce_nobody_are_not_introductions(
-    kin: KinshipDetector, detector: LexicalDetector, text: str
-) -> None:
-    message = detector.normalizer.normalize(text)
-    assert not kin.introduces_self(message, detector.detect_normalized(message))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "ask your mom first",
-        "i'll set it up with your dad",
-        "tell your mom to call me tonight",
-        "sure, if your parents say yes",
-        "ill send you 50 gems for it but check with your dad",  # a sign that hides nothing
-    ],
-)
-def test_bringing_the_parents_in_is_a_cue(
-    kin: KinshipDetector, detector: LexicalDetector, text: str
-) -> None:
-    assert _adult(kin, detector, text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "don't ask your mom, she'll say no",  # secrecy
-        "ask your mom if you can come over to my place",  # an invitation
-        "does your dad check your phone",
-    ],
-)
-def test_bringing_the_parents_in_does_not_excuse_a_sign_that_hides(
-    kin: KinshipDetector, detector: LexicalDetector, text: str
-) -> None:
-    assert not _adult(kin, detector, text)
+    assert kin.introduces_self(message, detector.detect_normalized(message)) is introduces
 
 
 def test_messages_without_family_or_household_words_skip_the_second_pass() -> None:
