@@ -156,6 +156,7 @@ def test_shared_family_household_routine_and_the_parents_from_the_adult_are_cues
         "don't tell grandma i picked you up",
         # The parents named, but not brought in.
         "don't ask your mom, she'll say no",  # secrecy
+        "dont ask your mom first",  # a negation, where no rule fires
         "ask your mom if you can come over to my place",  # an invitation
         "does your dad check your phone",
     ],
