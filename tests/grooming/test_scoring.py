@@ -436,6 +436,11 @@ def test_a_new_unconnected_account_with_three_kinds_of_sign_is_a_possible_adult(
     assert risk(scorer, "x") > before
 
 
+def test_negative_new_account_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="suspect_new_account_signs"):
+        ScorerConfig(suspect_new_account_signs=-1)
+
+
 def test_suspecting_new_accounts_can_be_turned_off(make_scorer: MakeScorer, chat: MakeChat) -> None:
     facts = {"x": AccountFacts(declared_age=15, account_age_days=3), "kid": TEEN}
     c = chat(facts)

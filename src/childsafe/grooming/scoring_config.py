@@ -116,6 +116,8 @@ class ScorerConfig:
                 raise ValueError(f"{name} values must be in [0, 1]")
         if self.half_life_days <= 0 or self.scale <= 0:
             raise ValueError("half_life_days and scale must be positive")
+        if self.suspect_new_account_signs < 0 or self.suspect_new_account_days < 0:
+            raise ValueError("suspect_new_account_signs and _days must not be negative")
 
     @property
     def half_life(self) -> float:
