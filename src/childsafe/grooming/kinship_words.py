@@ -9,6 +9,7 @@ data set's lines (``docs/grooming.md`` says which conversations each part was ch
 from __future__ import annotations
 
 from childsafe.grooming.categories import Category
+from childsafe.grooming.lexicon import CLASSES as LEXICON
 
 
 def _words(text: str) -> frozenset[str]:
@@ -99,10 +100,9 @@ CLASSES: dict[str, frozenset[str]] = {
     "KIN": KIN,
     "ROLE": KIN | ROLE,
     "SELF": SELF,
-    "GUARD": _words(
-        "mom mum mother dad father parents parent mama papa stepmom stepmum stepdad grandma "
-        "grandpa nan nana granny folks guardian guardians aunt auntie uncle"
-    ),
+    # The child's parents and guardians: the rules' class, with the spellings only the
+    # family cues need.
+    "GUARD": LEXICON["PARENT"] | _words("auntie stepmum"),
     "PET": _words("dog dogs cat cats fish hamster hamsters rabbit rabbits bunny pets puppy kitten"),
     "MEAL": _words("dinner dinners supper suppers breakfast tea"),
     "TIME": _words(
