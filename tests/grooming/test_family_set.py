@@ -1,5 +1,6 @@
-"""The family set (``datasets/chat/family-v1.jsonl``): within SAFETY.md, in the dataset format,
-written apart from the synthetic set, and the behaviour it was written to check."""
+"""The family sets (``datasets/chat/family-v1.jsonl``, ``family-v2.jsonl``): within SAFETY.md, in
+the dataset format, written apart from the synthetic set and from each other, and the behaviour
+they were written to check."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from childsafe.grooming.scoring import ScorerConfig
 from tests.grooming.test_synth import DENYLIST, _denied, assert_labelled_conversations
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets" / "chat"
-FAMILY = DATASETS / "family-v1.jsonl"
+#: Each set's file and the account-id prefixes of its writers (one per writer).
+SETS = {
+    "family-v1.jsonl": ("fd_", "fx_", "fh_"),
+    "family-v2.jsonl": ("fj_", "fk_", "fm_", "fq_"),
+}
 
 #: Real products a writer might reach for; every app, game and currency must be invented.
 _BRANDS = (
@@ -28,9 +33,19 @@ _BRANDS = (
 )
 
 
+def _read(name: str) -> list[dict[str, Any]]:
+    text = (DATASETS / name).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def family_set(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def conversations() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in FAMILY.read_text(encoding="utf-8").splitlines()]
+def conversations(family_set: str) -> list[dict[str, Any]]:
+    return _read(family_set)
 
 
 def test_format_and_labels(conversations: list[dict[str, Any]]) -> None:
@@ -62,19 +77,29 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
                 assert number.startswith("555-01"), c["id"]
 
 
-def test_written_apart_from_the_synthetic_set(conversations: list[dict[str, Any]]) -> None:
-    synthetic = {
+def test_written_apart_from_the_other_sets(
+    family_set: str, conversations: list[dict[str, Any]]
+) -> None:
+    # Messages longer than the stock replies two people write alike ("i dont really do
+    # that", "want to talk about it").
+    others = ["synthetic-v1.jsonl", *(name for name in SETS if name != family_set)]
+    elsewhere = {
         m["text"].lower()
-        for line in (DATASETS / "synthetic-v1.jsonl").read_text(encoding="utf-8").splitlines()
-        for m in json.loads(line)["messages"]
-        if len(m["text"]) > 20  # longer than a stock reply ("i dont have it")
+        for name in others
+        for c in _read(name)
+        for m in c["messages"]
+        if len(m["text"]) > 30
     }
     shared = {
-        m["text"] for c in conversations for m in c["messages"] if m["text"].lower() in synthetic
+        m["text"] for c in conversations for m in c["messages"] if m["text"].lower() in elsewhere
     }
     assert not shared
     ids = {a for c in conversations for a in c["accounts"]}
-    assert all(a.startswith(("fd_", "fx_", "fh_")) for a in ids)
+    assert all(a.startswith(SETS[family_set]) for a in ids)
+    # One writer per prefix, and each writer's conversations in one split.
+    for prefix in SETS[family_set]:
+        splits = {c["split"] for c in conversations if next(iter(c["accounts"])).startswith(prefix)}
+        assert len(splits) == 1, prefix
 
 
 def test_family_cues_keep_family_look_alikes_below_the_alert(
