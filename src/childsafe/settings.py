@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     #: Chat: the operator's own confirmed examples for the embedding stage, loaded at start:
     #: JSONL files (``{"category", "text", "label"}``) or Roblox Sentinel index directories.
     chat_exemplars: list[Path] = Field(default_factory=list)
+    #: Chat: the learned family register that lowers the risk of pairs whose adult side
+    #: writes the way family writes to a child (docs/grooming.md). ``shipped``: the one
+    #: trained on the repository's dev data; ``off``; or the path of a register trained on
+    #: the operator's own labelled conversations (``scripts/train_family_register.py``).
+    chat_family_register: str = "shipped"
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

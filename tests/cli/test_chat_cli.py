@@ -122,3 +122,29 @@ def test_score_errors(cli: Cli, tmp_path: Path) -> None:
     empty.write_text("\n", encoding="utf-8")
     code, _, err = cli("chat", "score", str(empty), ok=False)
     assert code == 2 and "no records" in err
+
+
+def test_family_register_option(cli: Cli, tmp_path: Path) -> None:
+    adult = {"declared_age": 44, "account_age_days": 900}
+    kid = {"declared_age": 12, "account_age_days": 300}
+    lines = ("whats for dinner tonight", "did you walk the dog yet", "grandma sends her love",
+             "i'll pick you up at 4", "where are you? answer me")  # fmt: skip
+    chat = _write(tmp_path / "chat.jsonl", [
+        {"id": f"m{i}", "t": 10 * i, "from": "adult", "to": "kid", "text": text,
+         "from_facts": adult, "to_facts": kid}
+        for i, text in enumerate(lines)
+    ])  # fmt: skip
+    register = tmp_path / "register.json"
+    register.write_text(json.dumps({"bias": 0.0, "weights": {"dinner": 6, "dog": 6, "grandma": 6}}))
+
+    def factors(*extra: str) -> set[str]:
+        args = ("chat", "score", str(chat), "--no-semantic", *extra)
+        pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
+        return {f["name"] for p in pairs for f in p["explanation"]["factors"]}
+
+    assert "family_register" in factors("--family-register", str(register))
+    assert "family_register" not in factors("--family-register", "off")
+    code, _, err = cli(
+        "chat", "score", str(chat), "--family-register", str(tmp_path / "none.json"), ok=False
+    )
+    assert code != 0 and "--family-register" in err and "no such file" in err

@@ -116,3 +116,18 @@ def test_family_cues_keep_family_look_alikes_below_the_alert(
     assert flagged < flagged_without
     # ... and no risky conversation is lost to them.
     assert [o.flagged for o in with_cues if o.risky] == [o.flagged for o in without if o.risky]
+
+
+def test_the_family_register_lowers_family_false_alarms(
+    conversations: list[dict[str, Any]],
+) -> None:
+    # The register was trained on these dev conversations (the held-out writers' figures are
+    # in docs/grooming.md); what is checked here is that the effect reaches the scorer: fewer
+    # families alarmed, and no risky conversation lost to it.
+    dev = select(conversations, "dev")
+    with_it, _ = run_scorer(dev)
+    without, _ = run_scorer(dev, ScorerConfig(family_register=None))
+    assert sum(o.flagged and not o.risky for o in with_it) < sum(
+        o.flagged and not o.risky for o in without
+    )
+    assert [o.flagged for o in with_it if o.risky] == [o.flagged for o in without if o.risky]

@@ -38,6 +38,7 @@ from childsafe.cli.context import CliContext
 if TYPE_CHECKING:
     from childsafe.grooming.bands import BandChange
     from childsafe.grooming.evaluate import EvaluationReport, MethodResult
+    from childsafe.grooming.register import FamilyRegister
 
 chat_app = typer.Typer(
     help="Grooming risk in chat: score conversations offline, evaluate against a dataset.",
@@ -45,6 +46,26 @@ chat_app = typer.Typer(
 )
 
 BANDS_HELP = ("watch", "nudge_child", "restrict_adult", "urgent_review")
+
+RegisterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--family-register",
+        metavar="shipped|off|FILE",
+        help="The learned family register: shipped, off, or a file from "
+        "scripts/train_family_register.py (default: CHILDSAFE_CHAT_FAMILY_REGISTER).",
+    ),
+]
+
+
+def _register(cli: CliContext, choice: str | None) -> FamilyRegister | None:
+    from childsafe.chat.config import family_register
+
+    try:
+        return family_register(choice or cli.settings.chat_family_register)
+    except ValueError as e:
+        name = "--family-register" if choice else "CHILDSAFE_CHAT_FAMILY_REGISTER"
+        raise cli.fail(f"{name}: {e}") from None
 
 
 def _read_jsonl(cli: CliContext, path: Path) -> list[Any]:
@@ -181,10 +202,12 @@ def eval_(
     ] = "nudge_child",
     semantic: SemanticOption = None,
     precision: PrecisionOption = None,
+    register: RegisterOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
     from childsafe.grooming.evaluate import SPLITS, evaluate
+    from childsafe.grooming.scoring import ScorerConfig
     from childsafe.grooming.semantic.embedder import SemanticUnavailableError
 
     cli: CliContext = ctx.obj
@@ -201,6 +224,7 @@ def eval_(
     chosen = [r for r in records if split == "all" or r.get("split") == split]
     if not chosen:
         raise cli.fail(f"{dataset} has no conversations in split {split!r}")
+    config = ScorerConfig(family_register=_register(cli, register))
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=total)
@@ -212,6 +236,7 @@ def eval_(
                 run = partial(evaluate_semantic, stage=build_stage(cli, precision, None))
             report = run(
                 records,
+                config=config,
                 split=split,
                 alert=Band(alert),
                 bootstrap_n=bootstrap,
@@ -250,10 +275,12 @@ def score(
     semantic: SemanticOption = None,
     precision: PrecisionOption = None,
     exemplars: ExemplarsOption = None,
+    register: RegisterOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
-    every band change in order. Bands and the embedding stage are chosen as the server
-    chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC, ..._PRECISION)."""
+    every band change in order. Bands, the embedding stage and the family register are chosen
+    as the server chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC, ..._PRECISION,
+    CHILDSAFE_CHAT_FAMILY_REGISTER)."""
     from childsafe.chat.config import scorer_config
     from childsafe.grooming.evaluate import records_to_messages
     from childsafe.grooming.scoring import Scorer
@@ -263,6 +290,7 @@ def score(
         config = replace(scorer_config(cli.settings.chat_bands), keep_quotes=True)
     except ValueError as e:
         raise cli.fail(f"CHILDSAFE_CHAT_BANDS: {e}") from None
+    config = replace(config, family_register=_register(cli, register))
     records = _read_jsonl(cli, file)
     try:
         messages = records_to_messages(records)

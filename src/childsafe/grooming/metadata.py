@@ -150,6 +150,13 @@ class MetadataConfig:
     kinship_adult: float = 0.6
     kinship_both: float = 0.4
     kinship_adult_messages: int = 2
+    #: The family register (``register``): once the adult side has written at least
+    #: ``family_register_messages`` scored messages and the learned register puts the pair's
+    #: probability of being family at ``family_register_min`` or more. Not applied when the
+    #: platform records the relationship, nor after the adult side claimed a family-like role.
+    family_register: float = 0.5
+    family_register_min: float = 0.8
+    family_register_messages: int = 2
     #: One of the two ages is unknown: scored as adult-to-minor, discounted by this much.
     unknown_age: float = 0.85
     #: The lowering factors together never take the evidence below this share of its value.
@@ -168,11 +175,16 @@ class MetadataConfig:
             self.kinship_minor,
             self.kinship_adult,
             self.kinship_both,
+            self.family_register,
         )
         if not all(0.0 < v <= 1.0 for v in lowering):
             raise ValueError("lowering multipliers must be in (0, 1]")
         if self.kinship_adult_messages < 1:
             raise ValueError("kinship_adult_messages must be at least 1")
+        if self.family_register_messages < 1:
+            raise ValueError("family_register_messages must be at least 1")
+        if not 0.0 <= self.family_register_min <= 1.0:
+            raise ValueError("family_register_min must be in [0, 1]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +211,10 @@ class PairContext:
     kin_adult: int = 0
     kin_self: bool = False
     kin_claim: bool = False
+    #: The family register's probability that the pair is family, and over how many of the
+    #: adult side's messages (``None`` before any was scored).
+    register: float | None = None
+    register_messages: int = 0
 
 
 def age_claim_mismatch(claimed: int, declared: int | None, config: MetadataConfig) -> bool:
@@ -318,6 +334,9 @@ def factors(context: PairContext, config: MetadataConfig) -> tuple[Factor, ...]:
     kin = kinship_factor(context, config)
     if kin is not None:
         out.append(kin)
+    register = register_factor(context, config)
+    if register is not None:
+        out.append(register)
     if context.facts.guardians_present:
         out.append(
             Factor(
@@ -367,6 +386,31 @@ def kinship_factor(context: PairContext, config: MetadataConfig) -> Factor | Non
             f"they mentioned shared family or household routine in {_times(context.kin_adult)}"
         )
     return Factor("kinship_cues", value, " and ".join(parts))
+
+
+def register_factor(context: PairContext, config: MetadataConfig) -> Factor | None:
+    """The ``family_register`` effect: the adult side writes the way family writes to a child.
+
+    Learned from conversations, not from a list, so it reaches wordings the family cues do not;
+    it needs ``family_register_messages`` of the adult's messages, because one message says
+    little about who writes it. Nothing when the platform records the relationship (its own
+    factor applies) or after the adult side claimed a family-like role.
+    """
+    p = context.register
+    if (
+        p is None
+        or context.register_messages < config.family_register_messages
+        or p < config.family_register_min
+        or context.kin_claim
+        or context.facts.known_relationship is not None
+    ):
+        return None
+    return Factor(
+        "family_register",
+        config.family_register,
+        f"the adult's {context.register_messages} messages read like family writing to a "
+        f"child (learned register: {p:.0%})",
+    )
 
 
 def _times(n: int) -> str:

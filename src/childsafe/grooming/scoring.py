@@ -152,6 +152,12 @@ class Scorer:
                 if state.messages_out == 0 and not peer:
                     record_first_contact(self.config, self._senders, message, normalized)
                 state.messages_out += 1
+                register = self.config.family_register
+                if register is not None and not peer and state.facts.known_relationship is None:
+                    score = register.message_score(normalized.words)
+                    if score is not None:
+                        state.register_sum += score
+                        state.register_messages += 1
                 if self._semantic is not None and self.could_change_band(key, now):
                     extra = self._semantic.detect(message, normalized, hits)
                     semantic = True

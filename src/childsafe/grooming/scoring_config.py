@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from childsafe.grooming.bands import Band, BandThresholds
 from childsafe.grooming.categories import Category
 from childsafe.grooming.metadata import MetadataConfig
+from childsafe.grooming.register import FamilyRegister, shipped_register
 
 _DAY = 86_400.0
 C = Category
@@ -105,6 +106,12 @@ class ScorerConfig:
     semantic_min_band: Band = Band.NUDGE_CHILD
     bands: BandThresholds = field(default_factory=BandThresholds)
     metadata: MetadataConfig = field(default_factory=MetadataConfig)
+    #: The learned family register (``register``) that scores the adult side's messages in
+    #: pairs the platform does not know; ``None`` turns it off. Its effect is
+    #: ``MetadataConfig.family_register``.
+    family_register: FamilyRegister | None = field(
+        default_factory=shipped_register, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         for name in ("category_weights", "peer_weights", "reply_weights"):

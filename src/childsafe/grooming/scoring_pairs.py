@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from childsafe.grooming.metadata import Factor, PairContext, PairKind, factors, multiplier
+from childsafe.grooming.register import FamilyRegister
 from childsafe.grooming.scoring_config import ScorerConfig
 from childsafe.grooming.scoring_reports import (
     CategoryEvidence,
@@ -62,6 +63,12 @@ def pair_context(
         kin_adult=state.kin_adult,
         kin_self=state.kin_self,
         kin_claim=state.kin_claim,
+        register=(
+            FamilyRegister.probability(state.register_sum, state.register_messages)
+            if state.register_messages
+            else None
+        ),
+        register_messages=state.register_messages,
     )
 
 

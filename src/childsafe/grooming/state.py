@@ -77,6 +77,8 @@ class PairState:
         "messages_out",
         "minor_facts",
         "refs",
+        "register_messages",
+        "register_sum",
         "risk",
         "similar_openers",
         "suspected_adult_at",
@@ -124,6 +126,10 @@ class PairState:
         self.kin_minor = 0
         self.kin_self = False
         self.kin_claim = False
+        # The family register (``register``): the adult side's scored messages and the sum of
+        # their scores; two numbers instead of any text.
+        self.register_sum = 0.0
+        self.register_messages = 0
         self.band = Band.NONE
         self.risk = 0.0
 
