@@ -42,6 +42,10 @@ def test_serve_refuses_bad_chat_settings_in_one_line(cli: Cli, monkeypatch, tmp_
     monkeypatch.setenv("CHILDSAFE_CHAT_EXEMPLARS", f'["{tmp_path / "missing.jsonl"}"]')
     _, _, err = cli("serve", "--port", "0", ok=False)
     assert "missing.jsonl does not exist" in err
+    monkeypatch.delenv("CHILDSAFE_CHAT_EXEMPLARS")
+    monkeypatch.setenv("CHILDSAFE_CHAT_FAMILY_REGISTER", str(tmp_path / "register.json"))
+    _, _, err = cli("serve", "--port", "0", ok=False)
+    assert "CHILDSAFE_CHAT_FAMILY_REGISTER" in err and "no such file" in err
 
 
 def test_exemplars_can_be_added_listed_and_removed(cli: Cli) -> None:

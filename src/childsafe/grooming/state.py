@@ -187,7 +187,8 @@ class PairState:
                 total += sys.getsizeof(part)
         for facts in (self.adult_facts, self.minor_facts, self.facts):
             total += sys.getsizeof(facts)
-        total += sys.getsizeof(self.first_time) * 4  # first_time, last_time, evaluated_at, risk
+        # first_time, last_time, evaluated_at, risk, register_sum
+        total += sys.getsizeof(self.first_time) * 5
         if self.refs is not None:
             total += sys.getsizeof(self.refs)
             for ref in self.refs:
