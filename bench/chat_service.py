@@ -8,7 +8,8 @@ locks, band changes with their webhooks and cases, committed before the answer.
    with a chat-scoped key;
 2. replays the synthetic chat set (all splits, merged in time order) as the *mostly peers* mix
    of ``bench/grooming.py`` (``--peer-share``, default 80%, of conversations re-declared as two
-   adults or two minors),
+   adults or two minors; with ``--risky-share``, only benign ones, and risky conversations kept
+   at that share of the adult-to-minor ones: a platform's mix rather than the data set's),
    in batches of ``--batch`` messages, each batch the next messages in time order, sent by
    ``--clients`` threads at once (closed loop: each sends its next batch when answered);
 3. reports messages/s (wall), batch latency p50/p99, and the server's CPU time per message,
@@ -17,7 +18,7 @@ locks, band changes with their webhooks and cases, committed before the answer.
 
     nice -n 5 python bench/chat_service.py [--workers 2] [--clients 4] [--batch 100]
         [--database-url postgresql+psycopg://...] [--semantic on] [--precision int8|fp32]
-        [--unique-texts] [--dedup-days 0] [--peer-share 0.95]
+        [--unique-texts] [--dedup-days 0] [--peer-share 0.95] [--risky-share 0.02]
         [--out bench/results/chat_service.md]
 """
 
@@ -105,7 +106,7 @@ def wait_ready(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     conversations = load(DATASET)
-    messages = mostly_peers(conversations, args.peer_share, seed=0)
+    messages = mostly_peers(conversations, args.peer_share, seed=0, risky_share=args.risky_share)
     work = batches(messages, args.batch, args.unique_texts)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -189,6 +190,13 @@ def main() -> None:
         help="share of conversations re-declared as two adults or two minors",
     )
     p.add_argument(
+        "--risky-share",
+        type=float,
+        default=None,
+        help="keep risky conversations, adult to minor, at this share of those left adult to "
+        "minor, and re-declare only benign ones as peers (default: the set as generated)",
+    )
+    p.add_argument(
         "--dedup-days", type=float, default=1.0, help="CHILDSAFE_CHAT_DEDUP_DAYS (0: off)"
     )
     p.add_argument(
@@ -199,16 +207,19 @@ def main() -> None:
     r = run(args)
     backend = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
     texts = "unique" if args.unique_texts else "as in the set"
+    risky = "as generated" if args.risky_share is None else f"{args.risky_share:.0%}"
     command = "python bench/chat_service.py " + " ".join(sys.argv[1:])
     text = (
         "# `POST /v1/chat/messages` end to end\n\n"
         f"{describe(['childsafe', 'uvicorn', 'fastapi', 'torch'])}\n\n"
         f"Command: `{command}`\n\n"
-        f"| store | embedding stage | model | peers | texts | workers | clients | batch | "
+        f"| store | embedding stage | model | peers | risky among adult-minor | texts | workers "
+        f"| clients | batch | "
         f"messages | msgs/s (wall) | msgs per server CPU-second | batch p50 | batch p99 | "
         f"errors |\n"
-        f"|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        f"| {backend} | {r['semantic']} | {args.precision} | {args.peer_share:.0%} | {texts} "
+        f"|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        f"| {backend} | {r['semantic']} | {args.precision} | {args.peer_share:.0%} | {risky} "
+        f"| {texts} "
         f"| {args.workers} | {args.clients} | {args.batch} | "
         f"{r['messages']:,} | "
         f"{r['msgs_per_s']:,.0f} | {r['msgs_per_server_cpu_s']:,.0f} | {r['p50_ms']:.1f} ms | "

@@ -62,13 +62,40 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def mostly_peers(conversations: list[dict[str, Any]], share: float, seed: int) -> list[ChatMessage]:
-    """The dataset's messages with ``share`` of the conversations re-declared as peers."""
+def mostly_peers(
+    conversations: list[dict[str, Any]],
+    share: float,
+    seed: int,
+    risky_share: float | None = None,
+) -> list[ChatMessage]:
+    """The dataset's messages with ``share`` of the conversations re-declared as peers.
+
+    ``risky_share`` makes the mix a platform's rather than the data set's. The synthetic set
+    is about 40% risky, and re-declaring its risky conversations as peers puts a groomer's
+    whole repertoire into teenagers' chats, where every sign opens a pair and the embedding
+    stage's gate. With ``risky_share``, only benign conversations are re-declared as peers
+    (``share`` of them), and risky conversations are kept, between an adult and a minor, only
+    up to ``risky_share`` of the conversations left between an adult and a minor; the rest of
+    them are left out of the mix.
+    """
     rng = random.Random(seed)
+    peer = [rng.random() < share for _ in conversations]
+    keep = [True] * len(conversations)
+    if risky_share is not None:
+        if not 0.0 <= risky_share < 1.0:
+            raise ValueError(f"risky_share must lie in [0, 1), not {risky_share}")
+        peer = [p and not c["risky"] for c, p in zip(conversations, peer, strict=True)]
+        benign = sum(not c["risky"] and not p for c, p in zip(conversations, peer, strict=True))
+        risky = [n for n, c in enumerate(conversations) if c["risky"]]
+        wanted = round(risky_share * benign / (1.0 - risky_share))
+        chosen = set(random.Random(seed + 1).sample(risky, min(wanted, len(risky))))
+        keep = [not c["risky"] or n in chosen for n, c in enumerate(conversations)]
     out = []
     for number, conversation in enumerate(conversations):
+        if not keep[number]:
+            continue
         messages = [m for _, _, m in to_messages([conversation])]
-        if rng.random() < share:
+        if peer[number]:
             ages = (30, 34) if number % 2 else (14, 15)
             facts = {
                 account: AccountFacts(declared_age=age, account_age_days=400)

@@ -18,6 +18,7 @@ share of messages the gate lets through, the share that reached the model, cache
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from grooming import DATASET, ROOT, load, mostly_peers
 COLUMNS = (
     "model",
     "mix (peers re-declared)",
+    "risky among adult-minor",
     "cache",
     "messages",
     "msgs/s per core (CPU)",
@@ -74,10 +76,22 @@ def model_call_ms(model: MiniLMEmbedder, texts: list[str]) -> float:
     return 1e3 * (time.process_time() - c0) / len(texts)
 
 
+def _risky_share(value: str) -> float | None:
+    return None if value == "set" else float(value)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--dataset", type=Path, default=DATASET)
     ap.add_argument("--shares", type=float, nargs="+", default=[0.8, 0.95])
+    ap.add_argument(
+        "--risky-shares",
+        type=_risky_share,
+        nargs="+",
+        default=None,
+        help="share of risky conversations among those left adult-to-minor; 'set' keeps the "
+        "synthetic set's own (about 40%%, the default)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming-semantic.md")
@@ -93,27 +107,33 @@ def main() -> None:
         model.encode(["warm up the model"])
         sample = sorted({m["text"] for c in conversations for m in c["messages"]})[:200]
         per_call[precision] = model_call_ms(model, sample)
-        for share in args.shares:
-            messages = mostly_peers(conversations, share, args.seed)
+        for share, risky in itertools.product(args.shares, args.risky_shares or [None]):
+            messages = mostly_peers(conversations, share, args.seed, risky)
+            mix = "as generated" if risky is None else f"{risky:.0%}"
             for m in messages:  # warm the normaliser's token cache, as a long-running worker has it
                 detector.detect(m.text)
             for cache in (50_000, 0):
                 r = run(messages, detector, model, cache)
                 n = len(messages)
                 rows.append(
-                    f"| {precision} | {share:.0%} | {'on' if cache else 'off'} | {n:,} | "
+                    f"| {precision} | {share:.0%} | {mix} | {'on' if cache else 'off'} | {n:,} | "
                     f"{n / r['cpu']:,.0f} | {n / r['wall']:,.0f} | {r['gated'] / n:.1%} | "
                     f"{r['encoded'] / n:.2%} | {r['hits']:,} | {r['semantic']:,.0f} | "
                     f"{1e3 * r['cpu'] / max(r['encoded'], 1):.1f} |"
                 )
                 print(rows[-1], flush=True)
-    header = "| " + " | ".join(COLUMNS) + " |\n|---|---|---|" + "---:|" * (len(COLUMNS) - 3)
+    header = "| " + " | ".join(COLUMNS) + " |\n|---|---|---|---|" + "---:|" * (len(COLUMNS) - 4)
     body = "\n".join(rows)
     command = (
         "nice -n 19 python bench/grooming_semantic.py"
         + (
             f" --shares {' '.join(str(s) for s in args.shares)}"
             if args.shares != [0.8, 0.95]
+            else ""
+        )
+        + (
+            f" --risky-shares {' '.join('set' if s is None else str(s) for s in args.risky_shares)}"
+            if args.risky_shares
             else ""
         )
         + (
@@ -143,6 +163,13 @@ stage each time. One model call on one short message costs {calls} of CPU here
 {header}
 {body}
 
+- **risky among adult-minor** (`--risky-shares`): *as generated* re-declares any conversation
+  as peers, risky ones included, so teenagers' chats carry a groomer's whole repertoire and
+  open the stage's gate; the synthetic set is about 40% risky. A share re-declares only benign
+  conversations as peers and keeps risky ones, between an adult and a minor, up to that share
+  of the adult-to-minor conversations, leaving the rest out (fewer messages): a platform's
+  mix, where the stage's cost follows the benign adult-to-minor traffic
+  (`mostly_peers` in `bench/grooming.py`).
 - **gate let through**: messages for which the stage was called; **reached the model**:
   those embedded (not under 3 words, not answered by the cache). The last column is CPU time
   per model call over the whole run (it includes the lexical and scorer work, so it is an
