@@ -9,7 +9,7 @@ words (binary, L2-normalised); the model is logistic regression with balanced cl
 
     python scripts/train_family_register.py                 # rewrites the shipped register
     python scripts/train_family_register.py --data mine.jsonl --out register.json
-    python scripts/train_family_register.py --leave-out famk --out /tmp/without-k.json
+    python scripts/train_family_register.py --leave-out famk --out without-k.json
 
 ``--leave-out PREFIX`` drops the conversations whose id starts with PREFIX (one writer), for
 measuring the register on a writer it was not trained on. Needs scikit-learn (test extra).
