@@ -51,7 +51,7 @@ def examples(
     labels: list[int] = []
     ids: list[str] = []
     for c in conversations:
-        if c["id"].startswith(tuple(leave_out)) if leave_out else False:
+        if leave_out and c["id"].startswith(tuple(leave_out)):
             continue
         family = not c["risky"] and c["relationship"] in FAMILY
         if not (family or c["risky"]):
