@@ -25,15 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from chat_training import DATASETS, DEFAULT_DATA, ROOT, load
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from childsafe.grooming import LexicalDetector
 from childsafe.grooming.register import MIN_WORDS, SHIPPED_FILE, FamilyRegister
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT / "datasets" / "chat"
-DEFAULT_DATA = ("synthetic-v1.jsonl", "family-v1.jsonl", "family-v2.jsonl")
 DEFAULT_OUT = ROOT / "src" / "childsafe" / "grooming" / SHIPPED_FILE
 FAMILY = frozenset({"parent", "relative"})
 #: Chosen by leaving one dev writer out at a time (docs/grooming.md, the family register).
@@ -90,21 +88,6 @@ def train(texts: list[list[str]], labels: list[int], about: dict[str, Any]) -> F
     return FamilyRegister(weights, round(float(model.intercept_[0]), 6), about)
 
 
-def load(paths: Sequence[Path], all_splits: bool) -> list[dict[str, Any]]:
-    out = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                c = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SystemExit(f"{path}:{number}: not JSON ({e.msg})") from None
-            if all_splits or c.get("split") == "dev":
-                out.append(c)
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument(
@@ -115,9 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--leave-out", nargs="*", default=[], metavar="PREFIX")
     ap.add_argument("--all-splits", action="store_true", help="read held-out splits too")
     args = ap.parse_args(argv)
-    missing = [str(p) for p in args.data if not p.is_file()]
-    if missing:
-        raise SystemExit(f"no such file: {', '.join(missing)}")
     texts, labels, ids = examples(load(args.data, args.all_splits), args.leave_out)
     if len(set(labels)) < 2:
         raise SystemExit("need both family and risky conversations to train on")

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     #: trained on the repository's dev data; ``off``; or the path of a register trained on
     #: the operator's own labelled conversations (``scripts/train_family_register.py``).
     chat_family_register: str = "shipped"
+    #: Chat: the learned sign model that finds warning signs in wording the rules do not know,
+    #: where one more sign could move a pair's band (docs/grooming.md). ``shipped``: the one
+    #: trained on the repository's dev data; ``off``; or the path of a model trained on the
+    #: operator's own labelled conversations (``scripts/train_sign_model.py``).
+    chat_sign_model: str = "shipped"
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

@@ -107,10 +107,12 @@ def test_family_cues_keep_family_look_alikes_below_the_alert(
 ) -> None:
     # What the set was written to check: with the conversation's family cues switched off
     # (multipliers of 1), more of the family conversations reach the alert band.
+    # Measured against the rules alone: with the sign model, one risky conversation of the
+    # second set's dev writers is found only with the cues off (docs/grooming.md).
     dev = select(conversations, "dev")
     off = replace(MetadataConfig(), kinship_minor=1.0, kinship_adult=1.0, kinship_both=1.0)
-    with_cues, _ = run_scorer(dev)
-    without, _ = run_scorer(dev, ScorerConfig(metadata=off))
+    with_cues, _ = run_scorer(dev, ScorerConfig(sign_model=None))
+    without, _ = run_scorer(dev, ScorerConfig(metadata=off, sign_model=None))
     flagged = sum(o.flagged and not o.risky for o in with_cues)
     flagged_without = sum(o.flagged and not o.risky for o in without)
     assert flagged < flagged_without

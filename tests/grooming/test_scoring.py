@@ -532,7 +532,9 @@ def test_semantic_stage_runs_only_where_it_could_change_a_band(
     make_scorer: MakeScorer, chat: MakeChat
 ) -> None:
     stage = RecordingStage()
-    scorer = make_scorer(ScorerConfig(semantic_min_band=Band.URGENT_REVIEW), semantic=stage)
+    scorer = make_scorer(
+        ScorerConfig(semantic_min_band=Band.URGENT_REVIEW, sign_model=None), semantic=stage
+    )
     c = chat()
     peers = chat({"k1": MINOR, "k2": TEEN})
     adults = chat({"a": ADULT, "b": OTHER_ADULT})
@@ -550,7 +552,9 @@ def test_semantic_stage_runs_only_where_it_could_change_a_band(
 
 def test_semantic_hits_join_the_evidence(make_scorer: MakeScorer, chat: MakeChat) -> None:
     stage = RecordingStage(hit=True)
-    scorer = make_scorer(ScorerConfig(semantic_min_band=Band.WATCH), semantic=stage)
+    scorer = make_scorer(
+        ScorerConfig(semantic_min_band=Band.WATCH, sign_model=None), semantic=stage
+    )
     c = chat()
     outcome = scorer.process(c("adult", "kid", "they never listen to you like i do", 0.0))
     assert outcome.semantic and stage.calls == ["m1"]

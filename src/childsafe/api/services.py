@@ -90,7 +90,9 @@ class Services:
         recorder = ScanRecorder(store.sessions, mode=settings.scan_records)
         chat = ChatService(
             store.sessions,
-            scorer_config(settings.chat_bands, settings.chat_family_register),
+            scorer_config(
+                settings.chat_bands, settings.chat_family_register, settings.chat_sign_model
+            ),
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,
             retention_days=settings.chat_retention_days,

@@ -6,31 +6,60 @@ import json
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from childsafe.grooming.bands import BandThresholds
 from childsafe.grooming.register import FamilyRegister, shipped_register
 from childsafe.grooming.scoring import ScorerConfig
+from childsafe.grooming.signmodel import SignModel, shipped_sign_model
 from childsafe.settings import Settings
+
+
+def _learned_file(choice: str, what: str) -> dict[str, Any] | None:
+    """``None`` for ``off``, else the JSON of the file at ``choice``; ``ValueError`` says what
+    is wrong."""
+    if choice == "off":
+        return None
+    path = Path(choice)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path} (use shipped, off or a {what} file)") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a {what} (a JSON object is expected)")
+    return data
 
 
 def family_register(choice: str) -> FamilyRegister | None:
     """``shipped``, ``off`` or the path of a register file; ``ValueError`` says what is wrong."""
     if choice == "shipped":
         return shipped_register()
-    if choice == "off":
-        return None
-    path = Path(choice)
+    data = _learned_file(choice, "register")
     try:
-        return FamilyRegister.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise ValueError(f"no such file: {path} (use shipped, off or a register file)") from None
-    except (OSError, json.JSONDecodeError, ValueError) as e:
-        raise ValueError(f"{path}: {e}") from None
+        return None if data is None else FamilyRegister.from_dict(data)
+    except ValueError as e:
+        raise ValueError(f"{choice}: {e}") from None
 
 
-def scorer_config(bands: Mapping[str, float], register: str = "shipped") -> ScorerConfig:
-    """The scorer's configuration with the operator's band thresholds and family register; a
-    bad name or value raises ``ValueError`` saying which."""
+def sign_model(choice: str) -> SignModel | None:
+    """``shipped``, ``off`` or the path of a sign model file (``scripts/train_sign_model.py``);
+    ``ValueError`` says what is wrong."""
+    if choice == "shipped":
+        return shipped_sign_model()
+    data = _learned_file(choice, "sign model")
+    try:
+        return None if data is None else SignModel.from_dict(data)
+    except ValueError as e:
+        raise ValueError(f"{choice}: {e}") from None
+
+
+def scorer_config(
+    bands: Mapping[str, float], register: str = "shipped", signs: str = "shipped"
+) -> ScorerConfig:
+    """The scorer's configuration with the operator's band thresholds, family register and
+    sign model; a bad name or value raises ``ValueError`` saying which."""
     known = {f.name for f in fields(BandThresholds)}
     unknown = sorted(set(bands) - known)
     if unknown:
@@ -43,7 +72,11 @@ def scorer_config(bands: Mapping[str, float], register: str = "shipped") -> Scor
         chosen = family_register(register)
     except ValueError as e:
         raise ValueError(f"chat family register: {e}") from None
-    return ScorerConfig(bands=thresholds, family_register=chosen)
+    try:
+        model = sign_model(signs)
+    except ValueError as e:
+        raise ValueError(f"chat sign model: {e}") from None
+    return ScorerConfig(bands=thresholds, family_register=chosen, sign_model=model)
 
 
 def check_settings(settings: Settings) -> None:
@@ -62,6 +95,10 @@ def check_settings(settings: Settings) -> None:
         family_register(settings.chat_family_register)
     except ValueError as e:
         raise ValueError(f"CHILDSAFE_CHAT_FAMILY_REGISTER: {e}") from None
+    try:
+        sign_model(settings.chat_sign_model)
+    except ValueError as e:
+        raise ValueError(f"CHILDSAFE_CHAT_SIGN_MODEL: {e}") from None
     try:
         check(settings.chat_semantic, settings.chat_exemplars, settings.chat_semantic_precision)
     except RuntimeError as e:

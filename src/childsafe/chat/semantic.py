@@ -114,6 +114,11 @@ class SharedStage:
     def max_strength(self) -> float:
         return self._stage.max_strength if self._stage is not None else 1.0
 
+    @property
+    def operator_positives(self) -> bool:
+        stage = self._stage
+        return stage is not None and stage.operator_positives
+
     def sync(self) -> int:
         """Bring the stage up to date with stored verdicts and examples (at most every few
         seconds): new rows are added; if any was removed since, the stage is rebuilt from the

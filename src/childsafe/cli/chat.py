@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from childsafe.grooming.bands import BandChange
     from childsafe.grooming.evaluate import EvaluationReport, MethodResult
     from childsafe.grooming.register import FamilyRegister
+    from childsafe.grooming.signmodel import SignModel
 
 chat_app = typer.Typer(
     help="Grooming risk in chat: score conversations offline, evaluate against a dataset.",
@@ -56,6 +57,27 @@ RegisterOption = Annotated[
         "scripts/train_family_register.py (default: CHILDSAFE_CHAT_FAMILY_REGISTER).",
     ),
 ]
+
+
+SignModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sign-model",
+        metavar="shipped|off|FILE",
+        help="The learned sign model: shipped, off, or a file from scripts/train_sign_model.py "
+        "(default: CHILDSAFE_CHAT_SIGN_MODEL).",
+    ),
+]
+
+
+def _sign_model(cli: CliContext, choice: str | None) -> SignModel | None:
+    from childsafe.chat.config import sign_model
+
+    try:
+        return sign_model(choice or cli.settings.chat_sign_model)
+    except ValueError as e:
+        name = "--sign-model" if choice else "CHILDSAFE_CHAT_SIGN_MODEL"
+        raise cli.fail(f"{name}: {e}") from None
 
 
 def _register(cli: CliContext, choice: str | None) -> FamilyRegister | None:
@@ -203,6 +225,7 @@ def eval_(
     semantic: SemanticOption = None,
     precision: PrecisionOption = None,
     register: RegisterOption = None,
+    signs: SignModelOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
@@ -224,7 +247,9 @@ def eval_(
     chosen = [r for r in records if split == "all" or r.get("split") == split]
     if not chosen:
         raise cli.fail(f"{dataset} has no conversations in split {split!r}")
-    config = ScorerConfig(family_register=_register(cli, register))
+    config = ScorerConfig(
+        family_register=_register(cli, register), sign_model=_sign_model(cli, signs)
+    )
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
         task = progress.add_task("scoring", total=total)
@@ -276,11 +301,12 @@ def score(
     precision: PrecisionOption = None,
     exemplars: ExemplarsOption = None,
     register: RegisterOption = None,
+    signs: SignModelOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
-    every band change in order. Bands, the embedding stage and the family register are chosen
-    as the server chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC, ..._PRECISION,
-    CHILDSAFE_CHAT_FAMILY_REGISTER)."""
+    every band change in order. Bands, the embedding stage, the family register and the sign
+    model are chosen as the server chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC,
+    ..._PRECISION, CHILDSAFE_CHAT_FAMILY_REGISTER, CHILDSAFE_CHAT_SIGN_MODEL)."""
     from childsafe.chat.config import scorer_config
     from childsafe.grooming.evaluate import records_to_messages
     from childsafe.grooming.scoring import Scorer
@@ -290,7 +316,9 @@ def score(
         config = replace(scorer_config(cli.settings.chat_bands), keep_quotes=True)
     except ValueError as e:
         raise cli.fail(f"CHILDSAFE_CHAT_BANDS: {e}") from None
-    config = replace(config, family_register=_register(cli, register))
+    config = replace(
+        config, family_register=_register(cli, register), sign_model=_sign_model(cli, signs)
+    )
     records = _read_jsonl(cli, file)
     try:
         messages = records_to_messages(records)

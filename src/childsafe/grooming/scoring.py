@@ -40,6 +40,7 @@ from childsafe.grooming.categories import Category, Hit
 from childsafe.grooming.detectors import LexicalDetector
 from childsafe.grooming.kinship import observe as observe_kinship
 from childsafe.grooming.metadata import AccountFacts, PairKind, age_claim_mismatch, pair_kind
+from childsafe.grooming.normalize import Normalized
 from childsafe.grooming.scoring_config import (
     DEFAULT_CATEGORY_WEIGHTS,
     DEFAULT_PEER_WEIGHTS,
@@ -105,6 +106,7 @@ class Scorer:
         self.detector = detector or LexicalDetector()
         self._normalizer = self.detector.normalizer
         self._semantic = semantic
+        self._beyond_rules = semantic is not None or self.config.sign_model is not None
         # Injected maps let a service keep the state elsewhere (the store loads the pairs and
         # senders a batch touches, the scorer updates them, the store writes them back).
         self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
@@ -123,7 +125,7 @@ class Scorer:
         if now > self._clock:
             self._clock = now
         normalized = self._normalizer.normalize(message.text)
-        hits = self.detector.detect_normalized(normalized)
+        hits: Sequence[Hit] = self.detector.detect_normalized(normalized)
         sender_role = message.sender_facts.role
         recipient_role = message.recipient_facts.role
         forward = pair_kind(sender_role, recipient_role)
@@ -158,11 +160,8 @@ class Scorer:
                     if score is not None:
                         state.register_sum += score
                         state.register_messages += 1
-                if self._semantic is not None and self.could_change_band(key, now):
-                    extra = self._semantic.detect(message, normalized, hits)
-                    semantic = True
-                    known = {h.category for h in hits}
-                    hits = [*hits, *(h for h in extra if h.category not in known)]
+                if self._beyond_rules and self.could_change_band(key, now):
+                    hits, semantic = self._learned_and_semantic(message, normalized, hits)
                 updates.append(self._settle(key, state, message, hits, events, forward_side=True))
         if reverse is not None:
             # The sender is the minor side: a reply.
@@ -188,6 +187,37 @@ class Scorer:
             skipped=not updates,
             semantic=semantic,
         )
+
+    def _learned_and_semantic(
+        self, message: ChatMessage, normalized: Normalized, hits: Sequence[Hit]
+    ) -> tuple[Sequence[Hit], bool]:
+        """The sign model's hits, then the embedding stage's, where the gate is open.
+
+        The stage is skipped when the sign model found a sign (the stage, like its own
+        ``skip_if_lexical``, would at most add a second paraphrased one) or gives every category
+        less than ``semantic_floor`` (unless the stage holds operators' own positives, which
+        the model never saw); returns the hits and whether the stage was called."""
+        known = {h.category for h in hits}
+        before = len(known)
+        model = self.config.sign_model
+        top = 1.0
+        if model is not None:
+            learned, top = model.detect(message.text, normalized.words, known)
+            if learned:
+                hits = [*hits, *learned]
+                known.update(h.category for h in learned)
+        stage = self._semantic
+        if stage is None:
+            return hits, False
+        if model is not None and (
+            len(known) > before  # the model found a sign: the stage would add a paraphrase
+            or (
+                top < self.config.semantic_floor and not getattr(stage, "operator_positives", False)
+            )
+        ):
+            return hits, False
+        extra = stage.detect(message, normalized, hits)
+        return [*hits, *(h for h in extra if h.category not in known)], True
 
     def _touch(
         self,
@@ -383,7 +413,10 @@ class Scorer:
             return False
         threshold = cfg.bands.threshold(list(Band)[target])
         a = self._assess(key, state, now)
-        strength = float(getattr(self._semantic, "max_strength", 1.0))
+        strength = max(
+            float(getattr(self._semantic, "max_strength", 1.0)) if self._semantic else 0.0,
+            self.config.sign_model.max_strength if self.config.sign_model else 0.0,
+        )
         return upper_risk(cfg, self._weights, self._peer, state, a, strength) >= threshold
 
     # -- reports -------------------------------------------------------------------------------

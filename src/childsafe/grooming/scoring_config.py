@@ -14,6 +14,7 @@ from childsafe.grooming.bands import Band, BandThresholds
 from childsafe.grooming.categories import Category
 from childsafe.grooming.metadata import MetadataConfig
 from childsafe.grooming.register import FamilyRegister, shipped_register
+from childsafe.grooming.signmodel import SignModel, shipped_sign_model
 
 _DAY = 86_400.0
 C = Category
@@ -112,6 +113,17 @@ class ScorerConfig:
     family_register: FamilyRegister | None = field(
         default_factory=shipped_register, compare=False, repr=False
     )
+    #: The learned sign model (``signmodel``), run where the embedding stage would be (when
+    #: one more message could move the pair's band) and before it; ``None`` turns it off.
+    sign_model: SignModel | None = field(
+        default_factory=shipped_sign_model, compare=False, repr=False
+    )
+    #: The embedding stage is called only for messages to which the sign model gives some
+    #: category at least this probability (and in which it found none): the rest were, on the
+    #: dev data, messages the stage finds nothing in (docs/grooming.md, "the sign model").
+    #: 0 calls the stage for every message the gate lets through. Not applied while the stage
+    #: holds operators' own positive exemplars or verdicts, which the sign model never saw.
+    semantic_floor: float = 0.02
 
     def __post_init__(self) -> None:
         for name in ("category_weights", "peer_weights", "reply_weights"):
@@ -123,6 +135,8 @@ class ScorerConfig:
                 raise ValueError(f"{name} values must be in [0, 1]")
         if self.half_life_days <= 0 or self.scale <= 0:
             raise ValueError("half_life_days and scale must be positive")
+        if not 0.0 <= self.semantic_floor < 1.0:
+            raise ValueError("semantic_floor must be in [0, 1)")
         if self.suspect_new_account_signs < 0 or self.suspect_new_account_days < 0:
             raise ValueError("suspect_new_account_signs and _days must not be negative")
 

@@ -9,7 +9,7 @@ import pytest
 
 from childsafe.grooming import Band, Category, Hit, LexicalDetector, Normalized
 from childsafe.grooming.metadata import AccountFacts
-from childsafe.grooming.scoring import ChatMessage, Scorer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.semantic import EmbeddingStage, MiniLMEmbedder, SemanticConfig
 
 C = Category
@@ -88,7 +88,8 @@ def _msg(
 
 def test_called_only_where_the_gate_allows(stage: EmbeddingStage, lexical: LexicalDetector) -> None:
     counting = Counting(stage)
-    scorer = Scorer(detector=lexical, semantic=counting)
+    # The embedding stage's own gate, without the sign model in front of it.
+    scorer = Scorer(ScorerConfig(sign_model=None), detector=lexical, semantic=counting)
     facts = {"a1": ADULT, "a2": ADULT2, "t1": TEEN, "t2": MINOR, "adult": ADULT, "kid": MINOR}
     script = [
         # Two adults and two teens with no sign: the stage is never asked.

@@ -153,6 +153,7 @@ class EmbeddingStage:
         self.normalizer = normalizer
         self.stats = StageStats()
         self._exemplars: list[Exemplar] = []
+        self._operator_positives = False
         self._vectors: dict[str, np.ndarray] = {}
         self._keys: dict[str, str] = {}
         self._dirty = True
@@ -171,6 +172,13 @@ class EmbeddingStage:
         """The strongest hit this stage returns: the scorer's gate opens only where a hit
         this strong could move a pair's band."""
         return self.config.strength_max
+
+    @property
+    def operator_positives(self) -> bool:
+        """Whether the stage holds positives besides the shipped ones (an operator's files or
+        examples, reviewers' verdicts): the scorer then calls it without asking the sign
+        model first (``ScorerConfig.semantic_floor``)."""
+        return self._operator_positives
 
     @property
     def exemplars(self) -> tuple[Exemplar, ...]:
@@ -224,6 +232,9 @@ class EmbeddingStage:
             added.append(e)
         ids = {e.id for e in added}
         self._exemplars = [e for e in self._exemplars if e.id not in ids] + added
+        self._operator_positives = any(
+            e.label == "positive" and e.source != "shipped" for e in self._exemplars
+        )
         self._dirty = True
         return added
 

@@ -1,0 +1,153 @@
+"""The sign model: warning signs learned from labelled messages, in words the rules do not know.
+
+The lexical rules find the wordings they were written from; on conversations written by people
+who never saw them they find about half the signs (docs/grooming.md). The embedding stage finds
+paraphrases near its exemplars, at about 2.5 ms of model per message. This model is the third
+way: one logistic regression per category over each message's distinct normalised words and
+adjacent word pairs (binary, L2 normalised over the features it knows), trained on every
+labelled sign message of the dev data: the synthetic dev split and the hand-written writers'
+risky adults, against everything else the adults wrote, family look-alikes included. Leaving
+one writer out at a time, it found more of that writer's risky adults than the embedding stage
+did, at a few microseconds a message (docs/grooming.md, "the sign model").
+
+It plugs in where the embedding stage does: the scorer runs it only when one more message could
+move the pair's band (``Scorer.could_change_band``), before the embedding stage, and a category
+it finds is a hit of ``strength`` (less than a rule's: a learned guess is weaker evidence). Its
+highest probability also tells the scorer whether the embedding stage is worth calling
+(``ScorerConfig.semantic_floor``).
+
+``scripts/train_sign_model.py`` trains it from the dev data only and writes ``sign_model.json``
+beside this module; a test checks the shipped file against a fresh training.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+from typing import Any
+
+from childsafe.grooming.categories import Category, Hit
+
+SHIPPED_FILE = "sign_model.json"
+#: Messages shorter than this (in normalised words) are not read ("ok", "u there").
+MIN_WORDS = 3
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+
+
+def features(words: Sequence[str]) -> set[str]:
+    """A message's features: its distinct words and adjacent word pairs, as in training."""
+    out = set(words)
+    out.update(f"{a} {b}" for a, b in pairwise(words))
+    return out
+
+
+def _logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class SignModel:
+    """Per feature, its nonzero weights as ``(category index, weight)``; per category, a bias.
+
+    ``threshold`` is the probability at which a category becomes a hit, ``strength`` the hit's
+    strength (the scorer's gate assumes no hit of this model is stronger).
+    """
+
+    weights: Mapping[str, tuple[tuple[int, float], ...]]
+    bias: tuple[float, ...]
+    about: Mapping[str, Any] = field(default_factory=dict)
+    threshold: float = 0.8
+    strength: float = 0.5
+
+    def __post_init__(self) -> None:
+        if len(self.bias) != len(CATEGORIES):
+            raise ValueError(f"a sign model needs {len(CATEGORIES)} biases, has {len(self.bias)}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("threshold must be between 0 and 1")
+        if not 0.0 < self.strength <= 1.0:
+            raise ValueError("strength must be in (0, 1]")
+
+    @property
+    def max_strength(self) -> float:
+        return self.strength
+
+    def probabilities(self, words: Sequence[str]) -> list[float] | None:
+        """Per category (in ``Category`` order), the probability that the message shows it;
+        ``None`` for a message too short to read."""
+        if len(words) < MIN_WORDS:
+            return None
+        sums = [0.0] * len(CATEGORIES)
+        known = 0
+        weights = self.weights
+        for feature in features(words):
+            pairs = weights.get(feature)
+            if pairs is None:
+                continue
+            known += 1
+            for index, weight in pairs:
+                sums[index] += weight
+        scale = 1.0 / math.sqrt(known) if known else 0.0
+        return [_logistic(s * scale + b) for s, b in zip(sums, self.bias, strict=True)]
+
+    def detect(
+        self, text: str, words: Sequence[str], known: frozenset[Category] | set[Category]
+    ) -> tuple[list[Hit], float]:
+        """Hits for the categories at or above the threshold that are not in ``known``, and the
+        highest probability of any category (0 for a message too short to read)."""
+        probs = self.probabilities(words)
+        if probs is None:
+            return [], 0.0
+        hits = [
+            Hit(category, self.strength, (0, len(text)), f"learned:{category.value}")
+            for category, p in zip(CATEGORIES, probs, strict=True)
+            if p >= self.threshold and category not in known
+        ]
+        return hits, max(probs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file form: per category its bias and its features' weights (readable: what the
+        model takes for secrecy is under ``weights.secrecy``)."""
+        per: dict[str, dict[str, float]] = {c.value: {} for c in CATEGORIES}
+        for feature, pairs in sorted(self.weights.items()):
+            for index, weight in pairs:
+                per[CATEGORIES[index].value][feature] = weight
+        return {
+            "about": dict(self.about),
+            "threshold": self.threshold,
+            "strength": self.strength,
+            "bias": {c.value: b for c, b in zip(CATEGORIES, self.bias, strict=True)},
+            "weights": per,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SignModel:
+        try:
+            bias = tuple(float(data["bias"][c.value]) for c in CATEGORIES)
+            per_feature: dict[str, list[tuple[int, float]]] = {}
+            for index, category in enumerate(CATEGORIES):
+                for feature, weight in data["weights"].get(category.value, {}).items():
+                    per_feature.setdefault(str(feature), []).append((index, float(weight)))
+            return cls(
+                {f: tuple(pairs) for f, pairs in per_feature.items()},
+                bias,
+                dict(data.get("about", {})),
+                float(data.get("threshold", 0.8)),
+                float(data.get("strength", 0.5)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"not a sign model: {type(e).__name__}: {e}") from None
+
+
+@cache
+def shipped_sign_model() -> SignModel:
+    """The model shipped with the package (read once per process, on first use)."""
+    text = resources.files(__package__).joinpath(SHIPPED_FILE).read_text(encoding="utf-8")
+    return SignModel.from_dict(json.loads(text))

@@ -1,0 +1,209 @@
+"""The sign model: its arithmetic, what it finds that the rules miss, how it gates the embedding
+stage, its files, and the shipped model against a fresh training on the dev data."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from childsafe.chat.config import sign_model
+from childsafe.grooming import Band, Category, Hit, Normalized
+from childsafe.grooming.evaluate import run_scorer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
+from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
+from tests.grooming.conftest import Chat
+
+ROOT = Path(__file__).resolve().parents[2]
+DATASETS = ROOT / "datasets" / "chat"
+MakeScorer = Callable[..., Scorer]
+MakeChat = Callable[..., Chat]
+
+SECRECY = CATEGORIES.index(Category.SECRECY)
+#: Written for these tests; the rules find no sign in either.
+UNSEEN = {
+    "your friends dont really understand you like i do": Category.ISOLATION,
+    "lets hop on a call so i can see you": Category.PHOTO_REQUEST,
+}
+
+
+def tiny(threshold: float = 0.8) -> SignModel:
+    bias = [-20.0] * len(CATEGORIES)
+    bias[SECRECY] = -1.0
+    weights = {
+        "quiet": ((SECRECY, 3.0),),
+        "keep it": ((SECRECY, 2.0),),
+        "dinner": ((SECRECY, -2.0),),
+    }
+    return SignModel(weights, tuple(bias), {}, threshold, 0.5)
+
+
+# -- the model ---------------------------------------------------------------------------------
+
+
+def test_features_are_distinct_words_and_adjacent_pairs() -> None:
+    assert features(("keep", "it", "keep", "it")) == {"keep", "it", "keep it", "it keep"}
+
+
+def test_a_category_is_the_logistic_of_its_known_features_normalised() -> None:
+    probs = tiny().probabilities(("keep", "it", "quiet", "ok"))
+    assert probs is not None
+    # Known features: "quiet", "keep it" (2 of them), so the sum is scaled by 1/sqrt(2).
+    expected = 1.0 / (1.0 + math.exp(-((3.0 + 2.0) / math.sqrt(2) - 1.0)))
+    assert probs[SECRECY] == pytest.approx(expected)
+    unknown = tiny().probabilities(("nothing", "known", "here"))
+    assert unknown is not None and unknown[SECRECY] == pytest.approx(1 / (1 + math.e))
+    assert tiny().probabilities(("keep", "quiet")) is None  # too short to read
+
+
+def test_hits_above_the_threshold_only_for_categories_not_already_found() -> None:
+    text = "keep it quiet ok"
+    hits, top = tiny().detect(text, ("keep", "it", "quiet", "ok"), set())
+    assert [(h.category, h.strength, h.span, h.pattern_id) for h in hits] == [
+        (Category.SECRECY, 0.5, (0, len(text)), "learned:secrecy")
+    ]
+    assert top > 0.8
+    assert tiny().detect(text, ("keep", "it", "quiet", "ok"), {Category.SECRECY})[0] == []
+    hits, top = tiny().detect(
+        "keep it quiet after dinner", ("keep", "it", "quiet", "dinner"), set()
+    )
+    assert hits == [] and top < 0.8
+
+
+def test_a_model_round_trips_and_bad_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "signs.json"
+    path.write_text(json.dumps(tiny().to_dict()))
+    loaded = sign_model(str(path))
+    assert loaded is not None
+    assert loaded.weights == tiny().weights and loaded.bias == tiny().bias
+    assert sign_model("off") is None
+    assert sign_model("shipped") is shipped_sign_model()
+    with pytest.raises(ValueError, match="no such file"):
+        sign_model(str(tmp_path / "missing.json"))
+    path.write_text('{"bias": {"secrecy": 1}}')
+    with pytest.raises(ValueError, match="not a sign model"):
+        sign_model(str(path))
+    with pytest.raises(ValueError, match="threshold"):
+        SignModel({}, tuple([0.0] * len(CATEGORIES)), {}, 1.5)
+
+
+# -- in the scorer -----------------------------------------------------------------------------
+
+
+def test_it_finds_signs_in_words_the_rules_do_not_know(
+    make_scorer: MakeScorer, chat: MakeChat
+) -> None:
+    # The gate open from the first message (``watch``), so that one message is enough.
+    for text, category in UNSEEN.items():
+        without = make_scorer(ScorerConfig(semantic_min_band=Band.WATCH, sign_model=None))
+        c = chat()
+        assert not without.process(c("adult", "kid", text, 0.0)).hits
+        scorer = make_scorer(ScorerConfig(semantic_min_band=Band.WATCH))
+        outcome = scorer.process(chat()("adult", "kid", text, 0.0))
+        found = {h.pattern_id for h in outcome.hits}
+        assert f"learned:{category.value}" in found
+        assert all(p.startswith("learned:") for p in found)
+        report = scorer.pair_report("adult", "kid")
+        assert report is not None and report.risk > 0
+        # The explanation names the model and quotes the message it read.
+        refs = [m for e in report.explanation.categories for m in e.messages]
+        assert {r.pattern_id for r in refs} == found
+        assert all(r.quote == text[:60] for r in refs)
+
+
+class Recording:
+    """An embedding-stage double that records which messages it was asked about."""
+
+    def __init__(self, operator_positives: bool = False) -> None:
+        self.calls: list[str] = []
+        self.operator_positives = operator_positives
+        self.max_strength = 0.6
+
+    def detect(
+        self, message: ChatMessage, normalized: Normalized, lexical: Sequence[Hit]
+    ) -> Sequence[Hit]:
+        self.calls.append(message.text)
+        return []
+
+
+TALK = (
+    "great goal in the second half",  # nothing like a sign: the stage is not asked
+    "nobody at home needs to hear about our chats",  # some secrecy, not enough for a hit
+    "lets hop on a call so i can see you",  # a hit of the model's own: the stage is not asked
+)
+
+
+@pytest.mark.parametrize(
+    ("floor", "operator", "asked"),
+    [
+        (0.02, False, [TALK[1]]),
+        (0.0, False, [TALK[0], TALK[1]]),
+        (0.02, True, [TALK[0], TALK[1]]),  # operators' positives: the model never saw them
+    ],
+)
+def test_the_embedding_stage_is_asked_only_where_the_model_leaves_doubt(
+    chat: MakeChat, floor: float, operator: bool, asked: list[str]
+) -> None:
+    stage = Recording(operator)
+    config = ScorerConfig(semantic_floor=floor, semantic_min_band=Band.WATCH)  # gate open
+    scorer = Scorer(config, semantic=stage)
+    c = chat()
+    for i, text in enumerate(TALK):
+        scorer.process(c("adult", "kid", text, 10.0 * i))
+    assert stage.calls == asked
+
+
+def test_the_floor_is_validated() -> None:
+    with pytest.raises(ValueError, match="semantic_floor"):
+        ScorerConfig(semantic_floor=1.0)
+
+
+# -- training and data -------------------------------------------------------------------------
+
+
+def _train(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_sign_model.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_shipped_model_is_what_training_on_the_dev_data_gives(tmp_path: Path) -> None:
+    out = tmp_path / "signs.json"
+    done = _train("--out", str(out))
+    assert done.returncode == 0, done.stderr
+    fresh = SignModel.from_dict(json.loads(out.read_text()))
+    shipped = shipped_sign_model()
+    assert fresh.about == shipped.about
+    assert fresh.about["splits"] == "dev"  # held-out conversations never trained on
+    assert fresh.weights.keys() == shipped.weights.keys()
+    assert fresh.bias == pytest.approx(shipped.bias, abs=1e-3)
+
+
+def test_training_refuses_what_it_cannot_use(tmp_path: Path) -> None:
+    done = _train("--data", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "m.json"))
+    assert done.returncode != 0 and "no such file" in done.stderr
+
+
+def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: Path) -> None:
+    # Writer K of the second family set, left out of training: what the model adds on wording
+    # it has never seen, with the rules and no embedding stage.
+    out = tmp_path / "without-k.json"
+    done = _train("--leave-out", "famk", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    model = SignModel.from_dict(json.loads(out.read_text()))
+    lines = (DATASETS / "family-v2.jsonl").read_text(encoding="utf-8").splitlines()
+    k = [c for c in map(json.loads, lines) if c["id"].startswith("famk")]
+    without, _ = run_scorer(k, ScorerConfig(sign_model=None))
+    with_model, _ = run_scorer(k, ScorerConfig(sign_model=model))
+    risky = sum(o.flagged for o in with_model if o.risky)
+    assert risky > sum(o.flagged for o in without if o.risky)
+    families = sum(o.flagged for o in with_model if not o.risky)
+    assert families <= sum(o.flagged for o in without if not o.risky) + 1
