@@ -65,16 +65,18 @@ def test_composition(conversations: list[dict[str, Any]]) -> None:
             assert any(m["lookalike"] for m in c["messages"])
 
 
+def assert_no_brands_or_real_numbers(text: str, where: str) -> None:
+    assert not frozenset(_BRANDS.split()) & set(re.findall(r"[a-z]+", text.lower())), where
+    for number in re.findall(r"\d{3}-\d{4}", text):
+        assert number.startswith("555-01"), where
+
+
 def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None:
     normalizer = Normalizer(DENYLIST)
-    brands = frozenset(_BRANDS.split())
     for c in conversations:
         for m in c["messages"]:
-            text = m["text"]
-            assert not _denied(text, normalizer), c["id"]
-            assert not brands & set(re.findall(r"[a-z]+", text.lower())), c["id"]
-            for number in re.findall(r"\d{3}-\d{4}", text):
-                assert number.startswith("555-01"), c["id"]
+            assert not _denied(m["text"], normalizer), c["id"]
+            assert_no_brands_or_real_numbers(m["text"], c["id"])
 
 
 def test_written_apart_from_the_other_sets(
@@ -82,7 +84,7 @@ def test_written_apart_from_the_other_sets(
 ) -> None:
     # Messages longer than the stock replies two people write alike ("i dont really do
     # that", "want to talk about it").
-    others = ["synthetic-v1.jsonl", *(name for name in SETS if name != family_set)]
+    others = ["synthetic-v1.jsonl", "peers-v1.jsonl", *(n for n in SETS if n != family_set)]
     elsewhere = {
         m["text"].lower()
         for name in others
