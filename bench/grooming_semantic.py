@@ -25,13 +25,14 @@ from pathlib import Path
 
 from _machine import describe
 from childsafe.grooming import LexicalDetector
-from childsafe.grooming.scoring import ChatMessage, Scorer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.semantic import EmbeddingStage, MiniLMEmbedder
 from childsafe.grooming.semantic.onnx_model import PRECISIONS
 from grooming import DATASET, ROOT, load, mostly_peers
 
 COLUMNS = (
     "model",
+    "sign model",
     "mix (peers re-declared)",
     "risky among adult-minor",
     "cache",
@@ -47,11 +48,16 @@ COLUMNS = (
 
 
 def run(
-    messages: list[ChatMessage], detector: LexicalDetector, model: MiniLMEmbedder, cache: int
+    messages: list[ChatMessage],
+    detector: LexicalDetector,
+    model: MiniLMEmbedder,
+    cache: int,
+    signs: bool = True,
 ) -> dict[str, float]:
     embedder = model.fork(cache_size=cache)
     stage = EmbeddingStage(embedder, normalizer=detector.normalizer)
-    scorer = Scorer(detector=detector, semantic=stage)
+    config = ScorerConfig() if signs else ScorerConfig(sign_model=None)
+    scorer = Scorer(config, detector=detector, semantic=stage)
     base = embedder.cache_info()
     t0, c0 = time.perf_counter(), time.process_time()
     for m in messages:
@@ -92,6 +98,14 @@ def main() -> None:
         help="share of risky conversations among those left adult-to-minor; 'set' keeps the "
         "synthetic set's own (about 40%%, the default)",
     )
+    ap.add_argument(
+        "--sign-models",
+        nargs="+",
+        choices=("shipped", "off"),
+        default=["shipped"],
+        help="run with the shipped sign model, without it, or both (the embedding stage is "
+        "skipped where the model sees nothing)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming-semantic.md")
@@ -112,17 +126,18 @@ def main() -> None:
             mix = "as generated" if risky is None else f"{risky:.0%}"
             for m in messages:  # warm the normaliser's token cache, as a long-running worker has it
                 detector.detect(m.text)
-            for cache in (50_000, 0):
-                r = run(messages, detector, model, cache)
+            for signs, cache in itertools.product(args.sign_models, (50_000, 0)):
+                r = run(messages, detector, model, cache, signs == "shipped")
                 n = len(messages)
                 rows.append(
-                    f"| {precision} | {share:.0%} | {mix} | {'on' if cache else 'off'} | {n:,} | "
+                    f"| {precision} | {signs} | {share:.0%} | {mix} | {'on' if cache else 'off'} | "
+                    f"{n:,} | "
                     f"{n / r['cpu']:,.0f} | {n / r['wall']:,.0f} | {r['gated'] / n:.1%} | "
                     f"{r['encoded'] / n:.2%} | {r['hits']:,} | {r['semantic']:,.0f} | "
                     f"{1e3 * r['cpu'] / max(r['encoded'], 1):.1f} |"
                 )
                 print(rows[-1], flush=True)
-    header = "| " + " | ".join(COLUMNS) + " |\n|---|---|---|---|" + "---:|" * (len(COLUMNS) - 4)
+    header = "| " + " | ".join(COLUMNS) + " |\n|---|---|---|---|---|" + "---:|" * (len(COLUMNS) - 5)
     body = "\n".join(rows)
     command = (
         "nice -n 19 python bench/grooming_semantic.py"
@@ -134,6 +149,11 @@ def main() -> None:
         + (
             f" --risky-shares {' '.join('set' if s is None else str(s) for s in args.risky_shares)}"
             if args.risky_shares
+            else ""
+        )
+        + (
+            f" --sign-models {' '.join(args.sign_models)}"
+            if args.sign_models != ["shipped"]
             else ""
         )
         + (

@@ -148,3 +148,32 @@ def test_family_register_option(cli: Cli, tmp_path: Path) -> None:
         "chat", "score", str(chat), "--family-register", str(tmp_path / "none.json"), ok=False
     )
     assert code != 0 and "--family-register" in err and "no such file" in err
+
+
+def test_sign_model_option(cli: Cli, tmp_path: Path) -> None:
+    adult = {"declared_age": 44, "account_age_days": 3}
+    kid = {"declared_age": 12, "account_age_days": 300}
+    text = "lets hop on a call so i can see you"  # no rule fires on it
+    chat = _write(tmp_path / "chat.jsonl", [
+        {"id": "m0", "t": 0, "from": "adult", "to": "kid", "text": "any luck with the level",
+         "from_facts": adult, "to_facts": kid},
+        {"id": "m1", "t": 10, "from": "adult", "to": "kid", "text": text,
+         "from_facts": adult, "to_facts": kid},
+    ])  # fmt: skip
+
+    def patterns(*extra: str) -> set[str]:
+        args = ("chat", "score", str(chat), "--no-semantic", *extra)
+        pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
+        return {
+            m["pattern_id"]
+            for p in pairs
+            for c in p["explanation"]["categories"]
+            for m in c["messages"]
+        }
+
+    assert "learned:photo_request" in patterns()  # shipped by default
+    assert not patterns("--sign-model", "off")
+    code, _, err = cli(
+        "chat", "score", str(chat), "--sign-model", str(tmp_path / "none.json"), ok=False
+    )
+    assert code != 0 and "--sign-model" in err and "no such file" in err

@@ -46,6 +46,11 @@ def test_serve_refuses_bad_chat_settings_in_one_line(cli: Cli, monkeypatch, tmp_
     monkeypatch.setenv("CHILDSAFE_CHAT_FAMILY_REGISTER", str(tmp_path / "register.json"))
     _, _, err = cli("serve", "--port", "0", ok=False)
     assert "CHILDSAFE_CHAT_FAMILY_REGISTER" in err and "no such file" in err
+    monkeypatch.delenv("CHILDSAFE_CHAT_FAMILY_REGISTER")
+    (tmp_path / "signs.json").write_text('{"bias": 1}')
+    monkeypatch.setenv("CHILDSAFE_CHAT_SIGN_MODEL", str(tmp_path / "signs.json"))
+    _, _, err = cli("serve", "--port", "0", ok=False)
+    assert "CHILDSAFE_CHAT_SIGN_MODEL" in err and "not a sign model" in err
 
 
 def test_exemplars_can_be_added_listed_and_removed(cli: Cli) -> None:
