@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,3 +31,27 @@ def load(paths: Sequence[Path], all_splits: bool) -> list[dict[str, Any]]:
             if all_splits or c.get("split") == "dev":
                 out.append(c)
     return out
+
+
+def arguments(
+    doc: str | None, data: Sequence[str], out: Path, what: str, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """The options both scripts take: ``--data``, ``--out``, ``--leave-out``, ``--all-splits``."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    ap.add_argument(
+        "--data", type=Path, nargs="+", default=[DATASETS / n for n in data],
+        help="labelled conversations, JSONL (default: the repository's chat sets)",
+    )  # fmt: skip
+    ap.add_argument("--out", type=Path, default=out, help=f"where to write the {what}")
+    ap.add_argument("--leave-out", nargs="*", default=[], metavar="PREFIX")
+    ap.add_argument("--all-splits", action="store_true", help="read held-out splits too")
+    return ap.parse_args(argv)
+
+
+def provenance(args: argparse.Namespace) -> dict[str, object]:
+    """What a trained file says about its data (the tests compare it with a fresh training)."""
+    return {
+        "trained_on": sorted({p.name for p in args.data}),
+        "splits": "all" if args.all_splits else "dev",
+        "left_out": sorted(args.leave_out),
+    }

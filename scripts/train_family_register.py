@@ -17,15 +17,13 @@ measuring the register on a writer it was not trained on. Needs scikit-learn (te
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chat_training import DATASETS, DEFAULT_DATA, ROOT, load
+from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -89,22 +87,12 @@ def train(texts: list[list[str]], labels: list[int], about: dict[str, Any]) -> F
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument(
-        "--data", type=Path, nargs="+", default=[DATASETS / n for n in DEFAULT_DATA],
-        help="labelled conversations, JSONL (default: the repository's chat sets)",
-    )  # fmt: skip
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the register")
-    ap.add_argument("--leave-out", nargs="*", default=[], metavar="PREFIX")
-    ap.add_argument("--all-splits", action="store_true", help="read held-out splits too")
-    args = ap.parse_args(argv)
+    args = arguments(__doc__, DEFAULT_DATA, DEFAULT_OUT, "register", argv)
     texts, labels, ids = examples(load(args.data, args.all_splits), args.leave_out)
     if len(set(labels)) < 2:
         raise SystemExit("need both family and risky conversations to train on")
     about = {
-        "trained_on": sorted({p.name for p in args.data}),
-        "splits": "all" if args.all_splits else "dev",
-        "left_out": sorted(args.leave_out),
+        **provenance(args),
         "conversations": {"family": sum(labels), "risky": len(labels) - sum(labels)},
         "C": C,
         "min_df": MIN_DF,

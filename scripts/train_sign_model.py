@@ -18,15 +18,13 @@ measuring the model on a writer it was not trained on. Needs scikit-learn (test 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chat_training import DATASETS, DEFAULT_DATA, ROOT, load
+from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -105,23 +103,13 @@ def train(texts: list[str], labels: list[set[str]], about: dict[str, Any]) -> Si
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument(
-        "--data", type=Path, nargs="+", default=[DATASETS / n for n in SIGN_DATA],
-        help="labelled conversations, JSONL (default: the repository's chat sets)",
-    )  # fmt: skip
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the model")
-    ap.add_argument("--leave-out", nargs="*", default=[], metavar="PREFIX")
-    ap.add_argument("--all-splits", action="store_true", help="read held-out splits too")
-    args = ap.parse_args(argv)
+    args = arguments(__doc__, SIGN_DATA, DEFAULT_OUT, "model", argv)
     texts, labels = examples(load(args.data, args.all_splits), args.leave_out)
     positives = sum(bool(signs) for signs in labels)
     if not positives or positives == len(labels):
         raise SystemExit("need messages with signs and messages without to train on")
     about = {
-        "trained_on": sorted({p.name for p in args.data}),
-        "splits": "all" if args.all_splits else "dev",
-        "left_out": sorted(args.leave_out),
+        **provenance(args),
         "messages": {"with_signs": positives, "without": len(labels) - positives},
         "C": C,
         "min_df": MIN_DF,

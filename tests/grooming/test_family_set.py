@@ -71,12 +71,16 @@ def assert_no_brands_or_real_numbers(text: str, where: str) -> None:
         assert number.startswith("555-01"), where
 
 
-def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None:
+def assert_within_the_content_rules(conversations: list[dict[str, Any]]) -> None:
     normalizer = Normalizer(DENYLIST)
     for c in conversations:
         for m in c["messages"]:
             assert not _denied(m["text"], normalizer), c["id"]
             assert_no_brands_or_real_numbers(m["text"], c["id"])
+
+
+def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None:
+    assert_within_the_content_rules(conversations)
 
 
 def test_written_apart_from_the_other_sets(

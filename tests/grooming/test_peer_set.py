@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from childsafe.grooming import Category, Normalizer
+from childsafe.grooming import Category
 from childsafe.grooming.evaluate import run_scorer, select
 from childsafe.grooming.scoring import ScorerConfig
-from tests.grooming.test_family_set import SETS, _read, assert_no_brands_or_real_numbers
-from tests.grooming.test_synth import DENYLIST, _denied, assert_labelled_conversations
+from tests.grooming.test_family_set import SETS, _read, assert_within_the_content_rules
+from tests.grooming.test_synth import assert_labelled_conversations
 
 NAME = "peers-v1.jsonl"
 #: Account-id prefixes, one per writer: A, B and C are dev, Q is held out.
@@ -47,11 +47,7 @@ def test_composition(conversations: list[dict[str, Any]]) -> None:
 
 
 def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None:
-    normalizer = Normalizer(DENYLIST)
-    for c in conversations:
-        for m in c["messages"]:
-            assert not _denied(m["text"], normalizer), c["id"]
-            assert_no_brands_or_real_numbers(m["text"], c["id"])
+    assert_within_the_content_rules(conversations)
 
 
 def test_written_apart_from_the_other_sets(conversations: list[dict[str, Any]]) -> None:

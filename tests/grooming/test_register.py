@@ -173,13 +173,18 @@ def test_config_is_validated(bad: dict[str, float]) -> None:
 # -- training ----------------------------------------------------------------------------------
 
 
-def _train(*args: str) -> subprocess.CompletedProcess[str]:
+def run_training(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """One of the training scripts, as an operator runs it."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_family_register.py"), *args],
+        [sys.executable, str(ROOT / "scripts" / script), *args],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _train(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_training("train_family_register.py", *args)
 
 
 def test_the_shipped_register_is_what_training_on_the_dev_data_gives(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from childsafe.grooming.evaluate import run_scorer
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
 from tests.grooming.conftest import Chat
+from tests.grooming.test_register import run_training
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "datasets" / "chat"
@@ -167,12 +167,7 @@ def test_the_floor_is_validated() -> None:
 
 
 def _train(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_sign_model.py"), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_training("train_sign_model.py", *args)
 
 
 def test_the_shipped_model_is_what_training_on_the_dev_data_gives(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from childsafe.grooming.bands import BandThresholds
 from childsafe.grooming.register import FamilyRegister, shipped_register
@@ -14,10 +14,15 @@ from childsafe.grooming.scoring import ScorerConfig
 from childsafe.grooming.signmodel import SignModel, shipped_sign_model
 from childsafe.settings import Settings
 
+T = TypeVar("T")
 
-def _learned_file(choice: str, what: str) -> dict[str, Any] | None:
-    """``None`` for ``off``, else the JSON of the file at ``choice``; ``ValueError`` says what
-    is wrong."""
+
+def _learned(
+    choice: str, what: str, shipped: Callable[[], T], parse: Callable[[dict[str, Any]], T]
+) -> T | None:
+    """``shipped``, ``off`` or the path of a trained file; ``ValueError`` says what is wrong."""
+    if choice == "shipped":
+        return shipped()
     if choice == "off":
         return None
     path = Path(choice)
@@ -29,30 +34,20 @@ def _learned_file(choice: str, what: str) -> dict[str, Any] | None:
         raise ValueError(f"{path}: {e}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a {what} (a JSON object is expected)")
-    return data
+    try:
+        return parse(data)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
 
 
 def family_register(choice: str) -> FamilyRegister | None:
-    """``shipped``, ``off`` or the path of a register file; ``ValueError`` says what is wrong."""
-    if choice == "shipped":
-        return shipped_register()
-    data = _learned_file(choice, "register")
-    try:
-        return None if data is None else FamilyRegister.from_dict(data)
-    except ValueError as e:
-        raise ValueError(f"{choice}: {e}") from None
+    """``shipped``, ``off`` or a register file (``scripts/train_family_register.py``)."""
+    return _learned(choice, "register", shipped_register, FamilyRegister.from_dict)
 
 
 def sign_model(choice: str) -> SignModel | None:
-    """``shipped``, ``off`` or the path of a sign model file (``scripts/train_sign_model.py``);
-    ``ValueError`` says what is wrong."""
-    if choice == "shipped":
-        return shipped_sign_model()
-    data = _learned_file(choice, "sign model")
-    try:
-        return None if data is None else SignModel.from_dict(data)
-    except ValueError as e:
-        raise ValueError(f"{choice}: {e}") from None
+    """``shipped``, ``off`` or a sign model file (``scripts/train_sign_model.py``)."""
+    return _learned(choice, "sign model", shipped_sign_model, SignModel.from_dict)
 
 
 def scorer_config(

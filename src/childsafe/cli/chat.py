@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -47,6 +48,7 @@ chat_app = typer.Typer(
 )
 
 BANDS_HELP = ("watch", "nudge_child", "restrict_adult", "urgent_review")
+T = TypeVar("T")
 
 RegisterOption = Annotated[
     str | None,
@@ -70,24 +72,28 @@ SignModelOption = Annotated[
 ]
 
 
+def _learned(
+    cli: CliContext, choice: str | None, option: str, setting: str, load: Callable[[str], T]
+) -> T:
+    """What ``load`` makes of the option's value (else the setting's); a bad one stops with a
+    message naming the option or the setting."""
+    try:
+        return load(choice or getattr(cli.settings, setting))
+    except ValueError as e:
+        name = option if choice else f"CHILDSAFE_{setting.upper()}"
+        raise cli.fail(f"{name}: {e}") from None
+
+
 def _sign_model(cli: CliContext, choice: str | None) -> SignModel | None:
     from childsafe.chat.config import sign_model
 
-    try:
-        return sign_model(choice or cli.settings.chat_sign_model)
-    except ValueError as e:
-        name = "--sign-model" if choice else "CHILDSAFE_CHAT_SIGN_MODEL"
-        raise cli.fail(f"{name}: {e}") from None
+    return _learned(cli, choice, "--sign-model", "chat_sign_model", sign_model)
 
 
 def _register(cli: CliContext, choice: str | None) -> FamilyRegister | None:
     from childsafe.chat.config import family_register
 
-    try:
-        return family_register(choice or cli.settings.chat_family_register)
-    except ValueError as e:
-        name = "--family-register" if choice else "CHILDSAFE_CHAT_FAMILY_REGISTER"
-        raise cli.fail(f"{name}: {e}") from None
+    return _learned(cli, choice, "--family-register", "chat_family_register", family_register)
 
 
 def _read_jsonl(cli: CliContext, path: Path) -> list[Any]:
