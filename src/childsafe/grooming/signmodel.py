@@ -12,7 +12,7 @@ did, at a few microseconds a message (docs/grooming.md, "the sign model").
 
 It plugs in where the embedding stage does: the scorer runs it only when one more message could
 move the pair's band (``Scorer.could_change_band``), before the embedding stage, and a category
-it finds is a hit of ``strength`` (less than a rule's: a learned guess is weaker evidence). Its
+it finds is a hit of ``strength`` (moderate, like the embedding stage's: a learned guess). Its
 highest probability also tells the scorer whether the embedding stage is worth calling
 (``ScorerConfig.semantic_floor``).
 
