@@ -38,7 +38,7 @@ from childsafe.grooming import Hit, LexicalDetector
 from childsafe.grooming.evaluate import to_messages
 from childsafe.grooming.metadata import AccountFacts
 from childsafe.grooming.normalize import Normalized
-from childsafe.grooming.scoring import ChatMessage, Scorer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = (
@@ -130,12 +130,15 @@ def timed(run: Callable[[], object]) -> tuple[float, float]:
 
 
 def throughput(
-    messages: list[ChatMessage], detector: LexicalDetector, repeat: int
+    messages: list[ChatMessage],
+    detector: LexicalDetector,
+    repeat: int,
+    config: ScorerConfig | None = None,
 ) -> dict[str, Any]:
     walls, cpus = [], []
-    scorer = Scorer(detector=detector)
+    scorer = Scorer(config, detector=detector)
     for _ in range(repeat):
-        scorer = Scorer(detector=detector)  # fresh state, warm token caches
+        scorer = Scorer(config, detector=detector)  # fresh state, warm token caches
         process = scorer.process
         wall, cpu = timed(lambda: [process(m) for m in messages])  # noqa: B023
         walls.append(wall)
@@ -159,7 +162,8 @@ def lexical_only(messages: list[ChatMessage], detector: LexicalDetector, repeat:
 
 def semantic_share(messages: list[ChatMessage], detector: LexicalDetector) -> tuple[int, int]:
     stage = CountingStage()
-    scorer = Scorer(detector=detector, semantic=stage)
+    # The gate's own share: without the sign model, which would answer some of them first.
+    scorer = Scorer(ScorerConfig(sign_model=None), detector=detector, semantic=stage)
     skipped = 0
     for m in messages:
         skipped += scorer.process(m).skipped
@@ -205,8 +209,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed passes per mix (best counts)")
     ap.add_argument("--peer-share", type=float, default=0.8, help="share re-declared as peers")
     ap.add_argument("--seed", type=int, default=1, help="which conversations become peers")
+    ap.add_argument(
+        "--sign-model",
+        choices=("shipped", "off"),
+        default="shipped",
+        help="score with the shipped sign model (the default) or without it",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming.md")
     args = ap.parse_args()
+    config = ScorerConfig() if args.sign_model == "shipped" else ScorerConfig(sign_model=None)
 
     conversations = load(args.dataset)
     as_is = [m for _, _, m in to_messages(conversations)]
@@ -222,7 +233,7 @@ def main() -> None:
         ("dataset as is", as_is),
         (f"mostly peers ({args.peer_share:.0%})", peers),
     ):
-        r = throughput(messages, detector, args.repeat)
+        r = throughput(messages, detector, args.repeat, config)
         lex = lexical_only(messages, detector, args.repeat)
         calls, skipped = semantic_share(messages, detector)
         n = len(messages)
@@ -236,8 +247,10 @@ def main() -> None:
         print(rows[-1], flush=True)
     full, quiet = capped_pair(detector)
 
-    command = "nice -n 19 python bench/grooming.py" + (
-        f" --repeat {args.repeat}" if args.repeat != 3 else ""
+    command = (
+        "nice -n 19 python bench/grooming.py"
+        + (f" --repeat {args.repeat}" if args.repeat != 3 else "")
+        + (" --sign-model off" if args.sign_model == "off" else "")
     )
     md = f"""# Grooming scorer: throughput and memory
 

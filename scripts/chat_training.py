@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,9 @@ def provenance(args: argparse.Namespace) -> dict[str, object]:
         "splits": "all" if args.all_splits else "dev",
         "left_out": sorted(args.leave_out),
     }
+
+
+def save(path: Path, data: dict[str, Any], summary: str) -> None:
+    """Write a trained file (one key per line, so a retraining reads as a diff) and say so."""
+    path.write_text(json.dumps(data, indent=0) + "\n", encoding="utf-8")
+    print(f"{summary} -> {path}", file=sys.stderr)

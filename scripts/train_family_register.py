@@ -17,13 +17,12 @@ measuring the register on a writer it was not trained on. Needs scikit-learn (te
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance
+from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance, save
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -98,13 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "min_df": MIN_DF,
     }
     register = train(texts, labels, about)
-    args.out.write_text(json.dumps(register.to_dict(), indent=0) + "\n", encoding="utf-8")
-    family, other = register.strongest(8)
-    print(
-        f"{len(ids)} conversations ({sum(labels)} family), {len(register.weights)} words "
-        f"-> {args.out}\n  family-like: {', '.join(family)}\n  not: {', '.join(other)}",
-        file=sys.stderr,
+    save(
+        args.out,
+        register.to_dict(),
+        f"{len(ids)} conversations ({sum(labels)} family), {len(register.weights)} words",
     )
+    family, other = register.strongest(8)
+    print(f"  family-like: {', '.join(family)}\n  not: {', '.join(other)}", file=sys.stderr)
     return 0
 
 

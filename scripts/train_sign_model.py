@@ -18,13 +18,11 @@ measuring the model on a writer it was not trained on. Needs scikit-learn (test 
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance
+from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance, save
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -116,11 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "prune": PRUNE,
     }
     model = train(texts, labels, about)
-    args.out.write_text(json.dumps(model.to_dict(), indent=0) + "\n", encoding="utf-8")
-    print(
-        f"{len(labels)} messages ({positives} with signs), {len(model.weights)} features "
-        f"-> {args.out}",
-        file=sys.stderr,
+    save(
+        args.out,
+        model.to_dict(),
+        f"{len(labels)} messages ({positives} with signs), {len(model.weights)} features",
     )
     return 0
 

@@ -381,10 +381,8 @@ def kinship_factor(context: PairContext, config: MetadataConfig) -> Factor | Non
         parts.append(f"the child called them by a family term in {_times(minor)}")
     if context.kin_self:
         parts.append("they introduced themselves by a family term")
-    if context.kin_adult:
-        parts.append(
-            f"they mentioned shared family or household routine in {_times(context.kin_adult)}"
-        )
+    if adult:
+        parts.append(f"they mentioned shared family or household routine in {_times(adult)}")
     return Factor("kinship_cues", value, " and ".join(parts))
 
 

@@ -63,6 +63,7 @@ from childsafe.grooming.scoring_reports import (
     SenderReport,
 )
 from childsafe.grooming.scoring_senders import record_first_contact, sender_report, update_sender
+from childsafe.grooming.signmodel import MIN_WORDS as SIGN_MIN_WORDS
 from childsafe.grooming.state import CATEGORIES, INDEX, EvidenceRef, PairState, SenderState
 
 # The scorer's types live in the ``scoring_*`` modules; they stay importable from here.
@@ -106,7 +107,9 @@ class Scorer:
         self.detector = detector or LexicalDetector()
         self._normalizer = self.detector.normalizer
         self._semantic = semantic
-        self._beyond_rules = semantic is not None or self.config.sign_model is not None
+        model = self.config.sign_model
+        self._beyond_rules = semantic is not None or model is not None
+        self._learned_strength = model.max_strength if model is not None else 0.0
         # Injected maps let a service keep the state elsewhere (the store loads the pairs and
         # senders a batch touches, the scorer updates them, the store writes them back).
         self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
@@ -160,7 +163,11 @@ class Scorer:
                     if score is not None:
                         state.register_sum += score
                         state.register_messages += 1
-                if self._beyond_rules and self.could_change_band(key, now):
+                if (
+                    self._beyond_rules
+                    and self._may_find(normalized)
+                    and self.could_change_band(key, now)
+                ):
                     hits, semantic = self._learned_and_semantic(message, normalized, hits)
                 updates.append(self._settle(key, state, message, hits, events, forward_side=True))
         if reverse is not None:
@@ -188,6 +195,17 @@ class Scorer:
             semantic=semantic,
         )
 
+    def _may_find(self, normalized: Normalized) -> bool:
+        """Whether the sign model or the embedding stage could return anything for this message,
+        before the gate's bound is computed (the larger cost): a message too short for the sign
+        model gets nothing from it, and then none from a stage behind the floor either."""
+        if self.config.sign_model is None or len(normalized.words) >= SIGN_MIN_WORDS:
+            return True
+        stage = self._semantic
+        return stage is not None and (
+            self.config.semantic_floor <= 0.0 or bool(getattr(stage, "operator_positives", False))
+        )
+
     def _learned_and_semantic(
         self, message: ChatMessage, normalized: Normalized, hits: Sequence[Hit]
     ) -> tuple[Sequence[Hit], bool]:
@@ -198,19 +216,18 @@ class Scorer:
         less than ``semantic_floor`` (unless the stage holds operators' own positives, which
         the model never saw); returns the hits and whether the stage was called."""
         known = {h.category for h in hits}
-        before = len(known)
         model = self.config.sign_model
+        learned: list[Hit] = []
         top = 1.0
         if model is not None:
             learned, top = model.detect(message.text, normalized.words, known)
-            if learned:
-                hits = [*hits, *learned]
-                known.update(h.category for h in learned)
+            hits = [*hits, *learned]
+            known.update(h.category for h in learned)
         stage = self._semantic
         if stage is None:
             return hits, False
         if model is not None and (
-            len(known) > before  # the model found a sign: the stage would add a paraphrase
+            learned  # the model found a sign: the stage would at most add a paraphrase
             or (
                 top < self.config.semantic_floor and not getattr(stage, "operator_positives", False)
             )
@@ -415,7 +432,7 @@ class Scorer:
         a = self._assess(key, state, now)
         strength = max(
             float(getattr(self._semantic, "max_strength", 1.0)) if self._semantic else 0.0,
-            self.config.sign_model.max_strength if self.config.sign_model else 0.0,
+            self._learned_strength,
         )
         return upper_risk(cfg, self._weights, self._peer, state, a, strength) >= threshold
 
