@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sklearn.feature_extraction.text import TfidfVectorizer
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets" / "chat"
 DEFAULT_DATA = ("synthetic-v1.jsonl", "family-v1.jsonl", "family-v2.jsonl")
@@ -62,3 +64,17 @@ def save(path: Path, data: dict[str, Any], summary: str) -> None:
     """Write a trained file (one key per line, so a retraining reads as a diff) and say so."""
     path.write_text(json.dumps(data, indent=0) + "\n", encoding="utf-8")
     print(f"{summary} -> {path}", file=sys.stderr)
+
+
+def binary_words(min_df: int, ngram_range: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
+    """The features both models read, as the package scores them: distinct normalised words
+    (space-separated, already lower case), present or not, L2 normalised over the known ones."""
+    return TfidfVectorizer(
+        binary=True,
+        use_idf=False,
+        norm="l2",
+        lowercase=False,
+        token_pattern=r"\S+",  # noqa: S106 - a pattern, not a password
+        ngram_range=ngram_range,
+        min_df=min_df,
+    )

@@ -22,8 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance, save
-from sklearn.feature_extraction.text import TfidfVectorizer
+from chat_training import DEFAULT_DATA, ROOT, arguments, binary_words, load, provenance, save
 from sklearn.linear_model import LogisticRegression
 
 from childsafe.grooming import LexicalDetector
@@ -66,14 +65,7 @@ def examples(
 
 
 def train(texts: list[list[str]], labels: list[int], about: dict[str, Any]) -> FamilyRegister:
-    vectorizer = TfidfVectorizer(
-        binary=True,
-        use_idf=False,
-        norm="l2",
-        lowercase=False,
-        token_pattern=r"\S+",  # noqa: S106 - a pattern, not a password
-        min_df=MIN_DF,
-    )
+    vectorizer = binary_words(MIN_DF)
     vectorizer.fit([t for conversation in texts for t in conversation])
     features = np.stack(
         [np.asarray(vectorizer.transform(conversation).mean(axis=0))[0] for conversation in texts]

@@ -22,8 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from chat_training import DEFAULT_DATA, ROOT, arguments, load, provenance, save
-from sklearn.feature_extraction.text import TfidfVectorizer
+from chat_training import DEFAULT_DATA, ROOT, arguments, binary_words, load, provenance, save
 from sklearn.linear_model import LogisticRegression
 
 from childsafe.grooming import Category, LexicalDetector
@@ -73,15 +72,7 @@ def examples(
 
 
 def train(texts: list[str], labels: list[set[str]], about: dict[str, Any]) -> SignModel:
-    vectorizer = TfidfVectorizer(
-        binary=True,
-        use_idf=False,
-        norm="l2",
-        lowercase=False,
-        token_pattern=r"\S+",  # noqa: S106 - a pattern, not a password
-        ngram_range=(1, 2),
-        min_df=MIN_DF,
-    )
+    vectorizer = binary_words(MIN_DF, (1, 2))
     features = vectorizer.fit_transform(texts)
     vocabulary = [str(f) for f in vectorizer.get_feature_names_out()]
     per_feature: dict[str, list[tuple[int, float]]] = {}
