@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     #: trained on the repository's dev data; ``off``; or the path of a model trained on the
     #: operator's own labelled conversations (``scripts/train_sign_model.py``).
     chat_sign_model: str = "shipped"
+    #: Chat: a rule's match that the sign model gives less than this probability counts at
+    #: half strength (``unbacked:`` in explanations; docs/grooming.md, "backing the rules").
+    #: 0 counts every match in full; with the sign model off, nothing is discounted.
+    chat_unbacked_below: float = Field(default=0.5, ge=0, lt=1)
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

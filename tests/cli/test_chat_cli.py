@@ -177,3 +177,30 @@ def test_sign_model_option(cli: Cli, tmp_path: Path) -> None:
         "chat", "score", str(chat), "--sign-model", str(tmp_path / "none.json"), ok=False
     )
     assert code != 0 and "--sign-model" in err and "no such file" in err
+
+
+def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    adult = {"declared_age": 44, "account_age_days": 300}
+    kid = {"declared_age": 12, "account_age_days": 300}
+    chat = _write(tmp_path / "chat.jsonl", [
+        {"id": "m0", "t": 0, "from": "adult", "to": "kid", "from_facts": adult, "to_facts": kid,
+         "text": "ill come get you from swimming at 6, grandma is cooking tea"},
+    ])  # fmt: skip
+
+    def patterns(*extra: str) -> set[str]:
+        args = ("chat", "score", str(chat), "--no-semantic", *extra)
+        pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
+        return {
+            m["pattern_id"]
+            for p in pairs
+            for c in p["explanation"]["categories"]
+            for m in c["messages"]
+        }
+
+    # A lift home: the sign model does not back the rule's match, so it counts at half.
+    assert patterns() == {"unbacked:meeting_request.come_get_you"}
+    assert patterns("--unbacked-below", "0") == {"meeting_request.come_get_you"}
+    monkeypatch.setenv("CHILDSAFE_CHAT_UNBACKED_BELOW", "0")
+    assert patterns() == {"meeting_request.come_get_you"}
+    code, _, err = cli("chat", "score", str(chat), "--unbacked-below", "1.5", ok=False)
+    assert code != 0 and "--unbacked-below" in err

@@ -16,7 +16,7 @@ from childsafe.grooming import Band, Category, Hit, Normalized
 from childsafe.grooming.evaluate import run_scorer
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
-from tests.grooming.conftest import Chat
+from tests.grooming.conftest import MINOR, Chat
 from tests.grooming.test_register import run_training
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +161,61 @@ def test_the_embedding_stage_is_asked_only_where_the_model_leaves_doubt(
 def test_the_floor_is_validated() -> None:
     with pytest.raises(ValueError, match="semantic_floor"):
         ScorerConfig(semantic_floor=1.0)
+    with pytest.raises(ValueError, match="unbacked_below"):
+        ScorerConfig(unbacked_below=1.0)
+    with pytest.raises(ValueError, match="unbacked_factor"):
+        ScorerConfig(unbacked_factor=1.5)
+
+
+# -- backing the rules -------------------------------------------------------------------------
+
+
+def test_a_rule_match_the_model_does_not_back_is_discounted() -> None:
+    rule = Hit(Category.SECRECY, 0.8, (0, 4), "secrecy.keep_quiet")
+    claim = Hit(Category.AGE_DECEPTION, 0.9, (0, 4), "age_deception.claim", claimed_age=15)
+    other = Hit(Category.GIFTS, 0.7, (0, 4), "gifts.offer")  # a category tiny() never learned
+    assert tiny().learned == frozenset({Category.SECRECY})
+    low = [0.0] * len(CATEGORIES)
+    backed, unbacked = list(low), list(low)
+    backed[SECRECY] = 0.9
+    unbacked[SECRECY] = 0.1
+    assert tiny().back([rule, claim, other], backed, 0.3, 0.5) == [rule, claim, other]
+    out = tiny().back([rule, claim, other], unbacked, 0.3, 0.5)
+    assert out[0] == Hit(Category.SECRECY, 0.4, (0, 4), "unbacked:secrecy.keep_quiet")
+    assert out[1:] == [claim, other]  # age claims and unlearned categories stay with the rules
+
+
+#: Written for these tests: the same rule (``meeting_request.come_get_you``) in a lift home
+#: and in a stranger's offer.
+LIFT = "ill come get you from swimming at 6, grandma is cooking tea"
+OFFER = "i could come get you after school, nobody needs to know"
+
+
+def _meeting(scorer: Scorer, c: Chat, text: str) -> Hit:
+    hits = scorer.process(c("adult", "kid", text, 0.0)).hits
+    return next(h for h in hits if h.category is Category.MEETING_REQUEST)
+
+
+def test_the_scorer_discounts_look_alikes_and_keeps_signs(chat: MakeChat) -> None:
+    lift = _meeting(Scorer(), chat(), LIFT)
+    assert lift.pattern_id == "unbacked:meeting_request.come_get_you"
+    offer = _meeting(Scorer(), chat(), OFFER)
+    assert offer.pattern_id == "meeting_request.come_get_you"
+    assert lift.strength == pytest.approx(offer.strength * ScorerConfig().unbacked_factor)
+    # Off, and between two declared minors (the peer weights already discount, and the model
+    # is not a judge of teenagers' own talk), the rule counts as it matched.
+    off = _meeting(Scorer(ScorerConfig(unbacked_below=0.0)), chat(), LIFT)
+    assert (off.pattern_id, off.strength) == ("meeting_request.come_get_you", offer.strength)
+    peers = chat({"adult": MINOR, "kid": MINOR})
+    assert _meeting(Scorer(), peers, LIFT).pattern_id == "meeting_request.come_get_you"
+    # The explanation says which match was discounted.
+    scorer = Scorer()
+    c = chat()
+    scorer.process(c("adult", "kid", LIFT, 0.0))
+    report = scorer.pair_report("adult", "kid")
+    assert report is not None
+    refs = [m for e in report.explanation.categories for m in e.messages]
+    assert [r.pattern_id for r in refs] == ["unbacked:meeting_request.come_get_you"]
 
 
 # -- training and data -------------------------------------------------------------------------
@@ -202,3 +257,7 @@ def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: 
     assert risky > sum(o.flagged for o in without if o.risky)
     families = sum(o.flagged for o in with_model if not o.risky)
     assert families <= sum(o.flagged for o in without if not o.risky) + 1
+    # Backing the rules with the model flags fewer of K's families, at most one risky fewer.
+    unbacked_off, _ = run_scorer(k, ScorerConfig(sign_model=model, unbacked_below=0.0))
+    assert families < sum(o.flagged for o in unbacked_off if not o.risky)
+    assert risky >= sum(o.flagged for o in unbacked_off if o.risky) - 1

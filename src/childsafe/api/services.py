@@ -91,7 +91,10 @@ class Services:
         chat = ChatService(
             store.sessions,
             scorer_config(
-                settings.chat_bands, settings.chat_family_register, settings.chat_sign_model
+                settings.chat_bands,
+                settings.chat_family_register,
+                settings.chat_sign_model,
+                settings.chat_unbacked_below,
             ),
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,

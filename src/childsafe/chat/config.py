@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,10 +51,14 @@ def sign_model(choice: str) -> SignModel | None:
 
 
 def scorer_config(
-    bands: Mapping[str, float], register: str = "shipped", signs: str = "shipped"
+    bands: Mapping[str, float],
+    register: str = "shipped",
+    signs: str = "shipped",
+    unbacked_below: float | None = None,
 ) -> ScorerConfig:
-    """The scorer's configuration with the operator's band thresholds, family register and
-    sign model; a bad name or value raises ``ValueError`` saying which."""
+    """The scorer's configuration with the operator's band thresholds, family register, sign
+    model and its floor for backing the rules (default: the scorer's); a bad name or value
+    raises ``ValueError`` saying which."""
     known = {f.name for f in fields(BandThresholds)}
     unknown = sorted(set(bands) - known)
     if unknown:
@@ -71,7 +75,10 @@ def scorer_config(
         model = sign_model(signs)
     except ValueError as e:
         raise ValueError(f"chat sign model: {e}") from None
-    return ScorerConfig(bands=thresholds, family_register=chosen, sign_model=model)
+    config = ScorerConfig(bands=thresholds, family_register=chosen, sign_model=model)
+    if unbacked_below is not None:
+        config = replace(config, unbacked_below=unbacked_below)
+    return config
 
 
 def check_settings(settings: Settings) -> None:

@@ -72,6 +72,23 @@ SignModelOption = Annotated[
 ]
 
 
+UnbackedOption = Annotated[
+    float | None,
+    typer.Option(
+        "--unbacked-below",
+        min=0.0,
+        max=0.999,
+        metavar="P",
+        help="A rule's match that the sign model gives less than P counts at half strength; "
+        "0 counts every match in full (default: CHILDSAFE_CHAT_UNBACKED_BELOW).",
+    ),
+]
+
+
+def _unbacked(cli: CliContext, value: float | None) -> float:
+    return cli.settings.chat_unbacked_below if value is None else value
+
+
 def _learned(
     cli: CliContext, choice: str | None, option: str, setting: str, load: Callable[[str], T]
 ) -> T:
@@ -232,6 +249,7 @@ def eval_(
     precision: PrecisionOption = None,
     register: RegisterOption = None,
     signs: SignModelOption = None,
+    unbacked: UnbackedOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
@@ -254,7 +272,9 @@ def eval_(
     if not chosen:
         raise cli.fail(f"{dataset} has no conversations in split {split!r}")
     config = ScorerConfig(
-        family_register=_register(cli, register), sign_model=_sign_model(cli, signs)
+        family_register=_register(cli, register),
+        sign_model=_sign_model(cli, signs),
+        unbacked_below=_unbacked(cli, unbacked),
     )
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
@@ -308,11 +328,13 @@ def score(
     exemplars: ExemplarsOption = None,
     register: RegisterOption = None,
     signs: SignModelOption = None,
+    unbacked: UnbackedOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
     every band change in order. Bands, the embedding stage, the family register and the sign
     model are chosen as the server chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC,
-    ..._PRECISION, CHILDSAFE_CHAT_FAMILY_REGISTER, CHILDSAFE_CHAT_SIGN_MODEL)."""
+    ..._PRECISION, CHILDSAFE_CHAT_FAMILY_REGISTER, CHILDSAFE_CHAT_SIGN_MODEL and
+    ..._UNBACKED_BELOW)."""
     from childsafe.chat.config import scorer_config
     from childsafe.grooming.evaluate import records_to_messages
     from childsafe.grooming.scoring import Scorer
@@ -323,7 +345,10 @@ def score(
     except ValueError as e:
         raise cli.fail(f"CHILDSAFE_CHAT_BANDS: {e}") from None
     config = replace(
-        config, family_register=_register(cli, register), sign_model=_sign_model(cli, signs)
+        config,
+        family_register=_register(cli, register),
+        sign_model=_sign_model(cli, signs),
+        unbacked_below=_unbacked(cli, unbacked),
     )
     records = _read_jsonl(cli, file)
     try:

@@ -110,6 +110,7 @@ class Scorer:
         model = self.config.sign_model
         self._beyond_rules = semantic is not None or model is not None
         self._learned_strength = model.max_strength if model is not None else 0.0
+        self._backing = model is not None and self.config.unbacked_below > 0.0
         # Injected maps let a service keep the state elsewhere (the store loads the pairs and
         # senders a batch touches, the scorer updates them, the store writes them back).
         self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
@@ -163,12 +164,15 @@ class Scorer:
                     if score is not None:
                         state.register_sum += score
                         state.register_messages += 1
+                probs = None
+                if hits and not peer and self._backing:
+                    hits, probs = self._back(hits, normalized)
                 if (
                     self._beyond_rules
                     and self._may_find(normalized)
                     and self.could_change_band(key, now)
                 ):
-                    hits, semantic = self._learned_and_semantic(message, normalized, hits)
+                    hits, semantic = self._learned_and_semantic(message, normalized, hits, probs)
                 updates.append(self._settle(key, state, message, hits, events, forward_side=True))
         if reverse is not None:
             # The sender is the minor side: a reply.
@@ -206,8 +210,25 @@ class Scorer:
             self.config.semantic_floor <= 0.0 or bool(getattr(stage, "operator_positives", False))
         )
 
+    def _back(
+        self, hits: Sequence[Hit], normalized: Normalized
+    ) -> tuple[Sequence[Hit], list[float] | None]:
+        """The rules' hits, those the sign model does not back discounted
+        (``ScorerConfig.unbacked_below``), and the model's probabilities for reuse."""
+        model = self.config.sign_model
+        assert model is not None  # _backing says so
+        probs = model.probabilities(normalized.words)
+        if probs is None:
+            return hits, None
+        cfg = self.config
+        return model.back(hits, probs, cfg.unbacked_below, cfg.unbacked_factor), probs
+
     def _learned_and_semantic(
-        self, message: ChatMessage, normalized: Normalized, hits: Sequence[Hit]
+        self,
+        message: ChatMessage,
+        normalized: Normalized,
+        hits: Sequence[Hit],
+        probs: list[float] | None = None,
     ) -> tuple[Sequence[Hit], bool]:
         """The sign model's hits, then the embedding stage's, where the gate is open.
 
@@ -220,7 +241,7 @@ class Scorer:
         learned: list[Hit] = []
         top = 1.0
         if model is not None:
-            learned, top = model.detect(message.text, normalized.words, known)
+            learned, top = model.detect(message.text, normalized.words, known, probs)
             hits = [*hits, *learned]
             known.update(h.category for h in learned)
         stage = self._semantic

@@ -124,6 +124,14 @@ class ScorerConfig:
     #: 0 calls the stage for every message the gate lets through. Not applied while the stage
     #: holds operators' own positive exemplars or verdicts, which the sign model never saw.
     semantic_floor: float = 0.02
+    #: A rule's match in a message from the adult side of a pair (not two declared minors) to
+    #: which the sign model gives the rule's category less than ``unbacked_below`` counts at
+    #: ``unbacked_factor`` of its strength (``unbacked:<rule>`` in the explanation). Rules read
+    #: a few words; the model reads the whole message, and on the dev writers it told a
+    #: parent's "dont tell dad, its his present" from a stranger's far better than the words
+    #: matched (docs/grooming.md, "backing the rules"). 0 turns it off.
+    unbacked_below: float = 0.5
+    unbacked_factor: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("category_weights", "peer_weights", "reply_weights"):
@@ -137,6 +145,10 @@ class ScorerConfig:
             raise ValueError("half_life_days and scale must be positive")
         if not 0.0 <= self.semantic_floor < 1.0:
             raise ValueError("semantic_floor must be in [0, 1)")
+        if not 0.0 <= self.unbacked_below < 1.0:
+            raise ValueError("unbacked_below must be in [0, 1)")
+        if not 0.0 <= self.unbacked_factor <= 1.0:
+            raise ValueError("unbacked_factor must be in [0, 1]")
         if self.suspect_new_account_signs < 0 or self.suspect_new_account_days < 0:
             raise ValueError("suspect_new_account_signs and _days must not be negative")
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
 from typing import Any
@@ -37,6 +38,9 @@ SHIPPED_FILE = "sign_model.json"
 #: Messages shorter than this (in normalised words) are not read ("ok", "u there").
 MIN_WORDS = 3
 CATEGORIES: tuple[Category, ...] = tuple(Category)
+_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
+#: The prefix of a rule's pattern id when the model did not back its match.
+UNBACKED = "unbacked:"
 
 
 def features(words: Sequence[str]) -> set[str]:
@@ -79,6 +83,11 @@ class SignModel:
     def max_strength(self) -> float:
         return self.strength
 
+    @cached_property
+    def learned(self) -> frozenset[Category]:
+        """The categories the model has weights for (``age_deception`` is left to the rules)."""
+        return frozenset(CATEGORIES[i] for pairs in self.weights.values() for i, _ in pairs)
+
     def probabilities(self, words: Sequence[str]) -> list[float] | None:
         """Per category (in ``Category`` order), the probability that the message shows it;
         ``None`` for a message too short to read."""
@@ -98,11 +107,17 @@ class SignModel:
         return [_logistic(s * scale + b) for s, b in zip(sums, self.bias, strict=True)]
 
     def detect(
-        self, text: str, words: Sequence[str], known: frozenset[Category] | set[Category]
+        self,
+        text: str,
+        words: Sequence[str],
+        known: frozenset[Category] | set[Category],
+        probs: Sequence[float] | None = None,
     ) -> tuple[list[Hit], float]:
         """Hits for the categories at or above the threshold that are not in ``known``, and the
-        highest probability of any category (0 for a message too short to read)."""
-        probs = self.probabilities(words)
+        highest probability of any category (0 for a message too short to read). ``probs``
+        are the message's :meth:`probabilities` when the caller has them already."""
+        if probs is None:
+            probs = self.probabilities(words)
         if probs is None:
             return [], 0.0
         hits = [
@@ -111,6 +126,30 @@ class SignModel:
             if p >= self.threshold and category not in known
         ]
         return hits, max(probs)
+
+    def back(
+        self, hits: Sequence[Hit], probs: Sequence[float], below: float, factor: float
+    ) -> list[Hit]:
+        """``hits`` with each one of a learned category that the model gives less than
+        ``below`` counted at ``factor`` of its strength, as ``unbacked:<rule>``.
+
+        A rule matches a few words; the model weighs every word of the message against how
+        signs and look-alikes were written, so a match it does not back is more often a
+        look-alike. Age claims are left alone (the rules check them against the declared age).
+        """
+        learned = self.learned
+        out: list[Hit] = []
+        for hit in hits:
+            index = _INDEX[hit.category]
+            if hit.claimed_age is None and hit.category in learned and probs[index] < below:
+                hit = Hit(
+                    hit.category,
+                    hit.strength * factor,
+                    hit.span,
+                    sys.intern(f"{UNBACKED}{hit.pattern_id}"),
+                )
+            out.append(hit)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The file form: per category its bias and its features' weights (readable: what the
