@@ -215,9 +215,18 @@ def main() -> None:
         default="shipped",
         help="score with the shipped sign model (the default) or without it",
     )
+    ap.add_argument(
+        "--unbacked-below",
+        type=float,
+        default=None,
+        help="the sign model's floor for backing the rules' matches (default: the scorer's; "
+        "0 turns it off)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming.md")
     args = ap.parse_args()
     config = ScorerConfig() if args.sign_model == "shipped" else ScorerConfig(sign_model=None)
+    if args.unbacked_below is not None:
+        config = replace(config, unbacked_below=args.unbacked_below)
 
     conversations = load(args.dataset)
     as_is = [m for _, _, m in to_messages(conversations)]
@@ -251,6 +260,7 @@ def main() -> None:
         "nice -n 19 python bench/grooming.py"
         + (f" --repeat {args.repeat}" if args.repeat != 3 else "")
         + (" --sign-model off" if args.sign_model == "off" else "")
+        + (f" --unbacked-below {args.unbacked_below:g}" if args.unbacked_below is not None else "")
     )
     md = f"""# Grooming scorer: throughput and memory
 

@@ -21,6 +21,7 @@ import argparse
 import itertools
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from _machine import describe
@@ -53,10 +54,13 @@ def run(
     model: MiniLMEmbedder,
     cache: int,
     signs: bool = True,
+    unbacked_below: float | None = None,
 ) -> dict[str, float]:
     embedder = model.fork(cache_size=cache)
     stage = EmbeddingStage(embedder, normalizer=detector.normalizer)
     config = ScorerConfig() if signs else ScorerConfig(sign_model=None)
+    if unbacked_below is not None:
+        config = replace(config, unbacked_below=unbacked_below)
     scorer = Scorer(config, detector=detector, semantic=stage)
     base = embedder.cache_info()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -106,6 +110,13 @@ def main() -> None:
         help="run with the shipped sign model, without it, or both (the embedding stage is "
         "skipped where the model sees nothing)",
     )
+    ap.add_argument(
+        "--unbacked-below",
+        type=float,
+        default=None,
+        help="the sign model's floor for backing the rules' matches (default: the scorer's; "
+        "0 turns it off)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming-semantic.md")
@@ -127,7 +138,7 @@ def main() -> None:
             for m in messages:  # warm the normaliser's token cache, as a long-running worker has it
                 detector.detect(m.text)
             for signs, cache in itertools.product(args.sign_models, (50_000, 0)):
-                r = run(messages, detector, model, cache, signs == "shipped")
+                r = run(messages, detector, model, cache, signs == "shipped", args.unbacked_below)
                 n = len(messages)
                 rows.append(
                     f"| {precision} | {signs} | {share:.0%} | {mix} | {'on' if cache else 'off'} | "
@@ -161,6 +172,7 @@ def main() -> None:
             if args.precisions != list(PRECISIONS)
             else ""
         )
+        + (f" --unbacked-below {args.unbacked_below:g}" if args.unbacked_below is not None else "")
     )
     calls = ", ".join(f"{per_call[p]:.1f} ms ({p})" for p in per_call)
     worst = max(per_call.values())
