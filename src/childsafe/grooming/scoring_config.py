@@ -128,8 +128,9 @@ class ScorerConfig:
     #: which the sign model gives the rule's category less than ``unbacked_below`` counts at
     #: ``unbacked_factor`` of its strength (``unbacked:<rule>`` in the explanation). Rules read
     #: a few words; the model reads the whole message, and on the dev writers it told a
-    #: parent's "dont tell dad, its his present" from a stranger's far better than the words
-    #: matched (docs/grooming.md, "backing the rules"). 0 turns it off.
+    #: parent's "ill come get you from swimming" from a stranger's "i could come get you after
+    #: school" far better than the words matched (docs/grooming.md, "backing the rules").
+    #: 0 turns it off.
     unbacked_below: float = 0.5
     unbacked_factor: float = 0.5
 

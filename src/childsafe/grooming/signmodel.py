@@ -14,7 +14,9 @@ It plugs in where the embedding stage does: the scorer runs it only when one mor
 move the pair's band (``Scorer.could_change_band``), before the embedding stage, and a category
 it finds is a hit of ``strength`` (moderate, like the embedding stage's: a learned guess). Its
 highest probability also tells the scorer whether the embedding stage is worth calling
-(``ScorerConfig.semantic_floor``).
+(``ScorerConfig.semantic_floor``). And it backs the rules: a rule's match in a message it gives
+that category little probability counts for less (:meth:`SignModel.back`,
+``ScorerConfig.unbacked_below``), since a rule reads a few words and the model all of them.
 
 ``scripts/train_sign_model.py`` trains it from the dev data only and writes ``sign_model.json``
 beside this module; a test checks the shipped file against a fresh training.
