@@ -203,6 +203,17 @@ def capped_pair(detector: LexicalDetector) -> tuple[int, int]:
     return full.nbytes(), quiet.nbytes()
 
 
+def add_unbacked_option(ap: argparse.ArgumentParser) -> None:
+    """``--unbacked-below``, for both grooming benchmarks."""
+    ap.add_argument(
+        "--unbacked-below",
+        type=float,
+        default=None,
+        help="the sign model's floor for backing the rules' matches (default: the scorer's; "
+        "0 turns it off)",
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", type=Path, default=DATASET, help="JSONL conversations")
@@ -215,13 +226,7 @@ def main() -> None:
         default="shipped",
         help="score with the shipped sign model (the default) or without it",
     )
-    ap.add_argument(
-        "--unbacked-below",
-        type=float,
-        default=None,
-        help="the sign model's floor for backing the rules' matches (default: the scorer's; "
-        "0 turns it off)",
-    )
+    add_unbacked_option(ap)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming.md")
     args = ap.parse_args()
     config = ScorerConfig() if args.sign_model == "shipped" else ScorerConfig(sign_model=None)

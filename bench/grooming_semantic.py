@@ -29,7 +29,7 @@ from childsafe.grooming import LexicalDetector
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.semantic import EmbeddingStage, MiniLMEmbedder
 from childsafe.grooming.semantic.onnx_model import PRECISIONS
-from grooming import DATASET, ROOT, load, mostly_peers
+from grooming import DATASET, ROOT, add_unbacked_option, load, mostly_peers
 
 COLUMNS = (
     "model",
@@ -110,13 +110,7 @@ def main() -> None:
         help="run with the shipped sign model, without it, or both (the embedding stage is "
         "skipped where the model sees nothing)",
     )
-    ap.add_argument(
-        "--unbacked-below",
-        type=float,
-        default=None,
-        help="the sign model's floor for backing the rules' matches (default: the scorer's; "
-        "0 turns it off)",
-    )
+    add_unbacked_option(ap)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming-semantic.md")

@@ -150,6 +150,18 @@ def test_family_register_option(cli: Cli, tmp_path: Path) -> None:
     assert code != 0 and "--family-register" in err and "no such file" in err
 
 
+def _patterns(cli: Cli, chat: Path, *extra: str) -> set[str]:
+    """The rules, models and exemplars named in the pairs' explanations of ``chat score``."""
+    args = ("chat", "score", str(chat), "--no-semantic", *extra)
+    pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
+    return {
+        m["pattern_id"]
+        for p in pairs
+        for c in p["explanation"]["categories"]
+        for m in c["messages"]
+    }
+
+
 def test_sign_model_option(cli: Cli, tmp_path: Path) -> None:
     adult = {"declared_age": 44, "account_age_days": 3}
     kid = {"declared_age": 12, "account_age_days": 300}
@@ -161,18 +173,8 @@ def test_sign_model_option(cli: Cli, tmp_path: Path) -> None:
          "from_facts": adult, "to_facts": kid},
     ])  # fmt: skip
 
-    def patterns(*extra: str) -> set[str]:
-        args = ("chat", "score", str(chat), "--no-semantic", *extra)
-        pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
-        return {
-            m["pattern_id"]
-            for p in pairs
-            for c in p["explanation"]["categories"]
-            for m in c["messages"]
-        }
-
-    assert "learned:photo_request" in patterns()  # shipped by default
-    assert not patterns("--sign-model", "off")
+    assert "learned:photo_request" in _patterns(cli, chat)  # shipped by default
+    assert not _patterns(cli, chat, "--sign-model", "off")
     code, _, err = cli(
         "chat", "score", str(chat), "--sign-model", str(tmp_path / "none.json"), ok=False
     )
@@ -187,20 +189,10 @@ def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  
          "text": "ill come get you from swimming at 6, grandma is cooking tea"},
     ])  # fmt: skip
 
-    def patterns(*extra: str) -> set[str]:
-        args = ("chat", "score", str(chat), "--no-semantic", *extra)
-        pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
-        return {
-            m["pattern_id"]
-            for p in pairs
-            for c in p["explanation"]["categories"]
-            for m in c["messages"]
-        }
-
     # A lift home: the sign model does not back the rule's match, so it counts at half.
-    assert patterns() == {"unbacked:meeting_request.come_get_you"}
-    assert patterns("--unbacked-below", "0") == {"meeting_request.come_get_you"}
+    assert _patterns(cli, chat) == {"unbacked:meeting_request.come_get_you"}
+    assert _patterns(cli, chat, "--unbacked-below", "0") == {"meeting_request.come_get_you"}
     monkeypatch.setenv("CHILDSAFE_CHAT_UNBACKED_BELOW", "0")
-    assert patterns() == {"meeting_request.come_get_you"}
+    assert _patterns(cli, chat) == {"meeting_request.come_get_you"}
     code, _, err = cli("chat", "score", str(chat), "--unbacked-below", "1.5", ok=False)
     assert code != 0 and "--unbacked-below" in err
