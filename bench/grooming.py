@@ -203,6 +203,14 @@ def capped_pair(detector: LexicalDetector) -> tuple[int, int]:
     return full.nbytes(), quiet.nbytes()
 
 
+def bench_config(signs: bool, unbacked_below: float | None) -> ScorerConfig:
+    """The scorer's defaults, with or without the sign model, and its floor if given."""
+    config = ScorerConfig() if signs else ScorerConfig(sign_model=None)
+    if unbacked_below is not None:
+        config = replace(config, unbacked_below=unbacked_below)
+    return config
+
+
 def add_unbacked_option(ap: argparse.ArgumentParser) -> None:
     """``--unbacked-below``, for both grooming benchmarks."""
     ap.add_argument(
@@ -229,9 +237,7 @@ def main() -> None:
     add_unbacked_option(ap)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grooming.md")
     args = ap.parse_args()
-    config = ScorerConfig() if args.sign_model == "shipped" else ScorerConfig(sign_model=None)
-    if args.unbacked_below is not None:
-        config = replace(config, unbacked_below=args.unbacked_below)
+    config = bench_config(args.sign_model == "shipped", args.unbacked_below)
 
     conversations = load(args.dataset)
     as_is = [m for _, _, m in to_messages(conversations)]

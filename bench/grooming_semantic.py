@@ -21,15 +21,14 @@ import argparse
 import itertools
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from _machine import describe
 from childsafe.grooming import LexicalDetector
-from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
+from childsafe.grooming.scoring import ChatMessage, Scorer
 from childsafe.grooming.semantic import EmbeddingStage, MiniLMEmbedder
 from childsafe.grooming.semantic.onnx_model import PRECISIONS
-from grooming import DATASET, ROOT, add_unbacked_option, load, mostly_peers
+from grooming import DATASET, ROOT, add_unbacked_option, bench_config, load, mostly_peers
 
 COLUMNS = (
     "model",
@@ -58,10 +57,7 @@ def run(
 ) -> dict[str, float]:
     embedder = model.fork(cache_size=cache)
     stage = EmbeddingStage(embedder, normalizer=detector.normalizer)
-    config = ScorerConfig() if signs else ScorerConfig(sign_model=None)
-    if unbacked_below is not None:
-        config = replace(config, unbacked_below=unbacked_below)
-    scorer = Scorer(config, detector=detector, semantic=stage)
+    scorer = Scorer(bench_config(signs, unbacked_below), detector=detector, semantic=stage)
     base = embedder.cache_info()
     t0, c0 = time.perf_counter(), time.process_time()
     for m in messages:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,18 +78,30 @@ def test_probability_is_the_logistic_of_the_mean_score() -> None:
     assert FamilyRegister.probability(1e6, 1) == 1.0
 
 
-def test_a_register_round_trips_and_bad_files_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "register.json"
-    path.write_text(json.dumps(REGISTER.to_dict()))
-    loaded = family_register(str(path))
-    assert loaded is not None and loaded.weights == REGISTER.weights
-    assert family_register("off") is None
-    assert family_register("shipped") is shipped_register()
+def assert_loads_trained_files(
+    load: Callable[[str], Any], trained: Any, shipped: Any, bad: str, refusal: str, tmp: Path
+) -> None:
+    """What the settings and options accept for a trained file: ``shipped``, ``off``, a file
+    that round-trips ``trained``; a missing file and ``bad`` content are refused, saying so."""
+    path = tmp / "trained.json"
+    path.write_text(json.dumps(trained.to_dict()))
+    loaded = load(str(path))
+    assert loaded is not None
+    assert loaded.weights == trained.weights and loaded.bias == trained.bias
+    assert load("off") is None
+    assert load("shipped") is shipped
     with pytest.raises(ValueError, match="no such file"):
-        family_register(str(tmp_path / "missing.json"))
-    path.write_text('{"weights": [1, 2]}')
-    with pytest.raises(ValueError, match="not a family register"):
-        family_register(str(path))
+        load(str(tmp / "missing.json"))
+    path.write_text(bad)
+    with pytest.raises(ValueError, match=refusal):
+        load(str(path))
+
+
+def test_a_register_round_trips_and_bad_files_are_refused(tmp_path: Path) -> None:
+    assert_loads_trained_files(
+        family_register, REGISTER, shipped_register(), '{"weights": [1, 2]}',
+        "not a family register", tmp_path,
+    )  # fmt: skip
 
 
 # -- the effect on a pair ----------------------------------------------------------------------
@@ -183,21 +196,30 @@ def run_training(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def retrained(script: str, out: Path) -> Any:
+    """The file ``script`` writes to ``out`` with its defaults (the shipped file's data)."""
+    done = run_training(script, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text())
+
+
+def assert_trained_alike(fresh: Any, shipped: Any) -> None:
+    """A fresh training and the shipped file: the same data, features and biases."""
+    assert fresh.about == shipped.about
+    assert fresh.about["splits"] == "dev"  # held-out conversations never trained on
+    assert fresh.weights.keys() == shipped.weights.keys()
+    assert fresh.bias == pytest.approx(shipped.bias, abs=1e-3)
+
+
 def _train(*args: str) -> subprocess.CompletedProcess[str]:
     return run_training("train_family_register.py", *args)
 
 
 def test_the_shipped_register_is_what_training_on_the_dev_data_gives(tmp_path: Path) -> None:
-    out = tmp_path / "register.json"
-    done = _train("--out", str(out))
-    assert done.returncode == 0, done.stderr
-    fresh = FamilyRegister.from_dict(json.loads(out.read_text()))
-    shipped = shipped_register()
-    assert fresh.about == shipped.about
-    assert fresh.about["splits"] == "dev"  # held-out conversations never trained on
-    assert fresh.weights.keys() == shipped.weights.keys()
+    data = retrained("train_family_register.py", tmp_path / "register.json")
+    fresh, shipped = FamilyRegister.from_dict(data), shipped_register()
+    assert_trained_alike(fresh, shipped)
     assert max(abs(fresh.weights[w] - shipped.weights[w]) for w in fresh.weights) < 1e-3
-    assert fresh.bias == pytest.approx(shipped.bias, abs=1e-3)
 
 
 def test_training_refuses_what_it_cannot_use(tmp_path: Path) -> None:

@@ -17,7 +17,12 @@ from childsafe.grooming.evaluate import run_scorer
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
 from tests.grooming.conftest import MINOR, Chat
-from tests.grooming.test_register import run_training
+from tests.grooming.test_register import (
+    assert_loads_trained_files,
+    assert_trained_alike,
+    retrained,
+    run_training,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "datasets" / "chat"
@@ -76,18 +81,10 @@ def test_hits_above_the_threshold_only_for_categories_not_already_found() -> Non
 
 
 def test_a_model_round_trips_and_bad_files_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "signs.json"
-    path.write_text(json.dumps(tiny().to_dict()))
-    loaded = sign_model(str(path))
-    assert loaded is not None
-    assert loaded.weights == tiny().weights and loaded.bias == tiny().bias
-    assert sign_model("off") is None
-    assert sign_model("shipped") is shipped_sign_model()
-    with pytest.raises(ValueError, match="no such file"):
-        sign_model(str(tmp_path / "missing.json"))
-    path.write_text('{"bias": {"secrecy": 1}}')
-    with pytest.raises(ValueError, match="not a sign model"):
-        sign_model(str(path))
+    assert_loads_trained_files(
+        sign_model, tiny(), shipped_sign_model(), '{"bias": {"secrecy": 1}}',
+        "not a sign model", tmp_path,
+    )  # fmt: skip
     with pytest.raises(ValueError, match="threshold"):
         SignModel({}, tuple([0.0] * len(CATEGORIES)), {}, 1.5)
 
@@ -226,15 +223,8 @@ def _train(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_shipped_model_is_what_training_on_the_dev_data_gives(tmp_path: Path) -> None:
-    out = tmp_path / "signs.json"
-    done = _train("--out", str(out))
-    assert done.returncode == 0, done.stderr
-    fresh = SignModel.from_dict(json.loads(out.read_text()))
-    shipped = shipped_sign_model()
-    assert fresh.about == shipped.about
-    assert fresh.about["splits"] == "dev"  # held-out conversations never trained on
-    assert fresh.weights.keys() == shipped.weights.keys()
-    assert fresh.bias == pytest.approx(shipped.bias, abs=1e-3)
+    data = retrained("train_sign_model.py", tmp_path / "signs.json")
+    assert_trained_alike(SignModel.from_dict(data), shipped_sign_model())
 
 
 def test_training_refuses_what_it_cannot_use(tmp_path: Path) -> None:
