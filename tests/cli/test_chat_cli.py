@@ -196,3 +196,21 @@ def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  
     assert _patterns(cli, chat) == {"meeting_request.come_get_you"}
     code, _, err = cli("chat", "score", str(chat), "--unbacked-below", "1.5", ok=False)
     assert code != 0 and "--unbacked-below" in err
+
+
+def test_vouched_above_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    teen = {"declared_age": 15, "account_age_days": 300}
+    kid = {"declared_age": 13, "account_age_days": 300}
+    chat = _write(tmp_path / "chat.jsonl", [
+        {"id": "m0", "t": 0, "from": "teen", "to": "kid", "from_facts": teen, "to_facts": kid,
+         "text": "i could come get you after school, nobody needs to know"},
+    ])  # fmt: skip
+
+    # Between declared minors the sign model vouches for the rule's match.
+    assert "vouched:meeting_request.come_get_you" in _patterns(cli, chat)
+    off = _patterns(cli, chat, "--vouched-above", "0")
+    assert "meeting_request.come_get_you" in off and not any("vouched:" in p for p in off)
+    monkeypatch.setenv("CHILDSAFE_CHAT_VOUCHED_ABOVE", "0")
+    assert not any("vouched:" in p for p in _patterns(cli, chat))
+    code, _, err = cli("chat", "score", str(chat), "--vouched-above", "1", ok=False)
+    assert code != 0 and "--vouched-above" in err

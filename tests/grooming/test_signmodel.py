@@ -162,6 +162,10 @@ def test_the_floor_is_validated() -> None:
         ScorerConfig(unbacked_below=1.0)
     with pytest.raises(ValueError, match="unbacked_factor"):
         ScorerConfig(unbacked_factor=1.5)
+    with pytest.raises(ValueError, match="vouched_above"):
+        ScorerConfig(vouched_above=1.0)
+    with pytest.raises(ValueError, match="vouched_weight"):
+        ScorerConfig(vouched_weight=-0.1)
 
 
 # -- backing the rules -------------------------------------------------------------------------
@@ -215,6 +219,47 @@ def test_the_scorer_discounts_look_alikes_and_keeps_signs(chat: MakeChat) -> Non
     assert [r.pattern_id for r in refs] == ["unbacked:meeting_request.come_get_you"]
 
 
+# -- vouching between minors ------------------------------------------------------------------
+
+
+def test_a_rule_match_the_model_is_sure_of_is_vouched_for() -> None:
+    rule = Hit(Category.SECRECY, 0.8, (0, 4), "secrecy.keep_quiet")
+    claim = Hit(Category.AGE_DECEPTION, 0.9, (0, 4), "age_deception.claim", claimed_age=15)
+    other = Hit(Category.GIFTS, 0.7, (0, 4), "gifts.offer")  # a category tiny() never learned
+    probs = [0.99] * len(CATEGORIES)
+    out = tiny().vouch([rule, claim, other], probs, 0.8)
+    assert out == [Hit(Category.SECRECY, 0.8, (0, 4), "vouched:secrecy.keep_quiet"), claim, other]
+    probs[SECRECY] = 0.79
+    assert tiny().vouch([rule], probs, 0.8) == [rule]
+
+
+def _peer_risk(config: ScorerConfig, chat: MakeChat, text: str) -> tuple[float, Hit]:
+    scorer = Scorer(config)
+    hit = _meeting(scorer, chat({"adult": MINOR, "kid": MINOR}), text)
+    report = scorer.pair_report("adult", "kid")
+    assert report is not None
+    return report.risk, hit
+
+
+def test_between_minors_a_vouched_match_counts_above_the_peer_weight(chat: MakeChat) -> None:
+    # A stranger's offer from a declared teenager: the model, which learned teenagers' own
+    # look-alikes as negatives, is sure of it, so it counts at the vouched weight (0.6), not at
+    # the meeting request's peer weight (0.25).
+    config = ScorerConfig()
+    assert config.peer_weights[Category.MEETING_REQUEST] < config.vouched_weight
+    vouched, hit = _peer_risk(config, chat, OFFER)
+    assert hit.pattern_id == "vouched:meeting_request.come_get_you"
+    off, plain = _peer_risk(ScorerConfig(vouched_above=0.0), chat, OFFER)
+    assert plain.pattern_id == "meeting_request.come_get_you"
+    assert vouched > off > 0.0
+    # A lift home between two teenagers is not vouched for and counts at the peer weight.
+    lift, hit = _peer_risk(config, chat, LIFT)
+    assert hit.pattern_id == "meeting_request.come_get_you"
+    assert lift == pytest.approx(_peer_risk(ScorerConfig(vouched_above=0.0), chat, LIFT)[0])
+    # Between an adult and a child, nothing is vouched: the full weight applies already.
+    assert _meeting(Scorer(config), chat(), OFFER).pattern_id == "meeting_request.come_get_you"
+
+
 # -- training and data -------------------------------------------------------------------------
 
 
@@ -251,3 +296,22 @@ def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: 
     unbacked_off, _ = run_scorer(k, ScorerConfig(sign_model=model, unbacked_below=0.0))
     assert families < sum(o.flagged for o in unbacked_off if not o.risky)
     assert risky >= sum(o.flagged for o in unbacked_off if o.risky) - 1
+
+
+def test_vouching_finds_adults_posing_as_teenagers_a_model_without_them_never_read(
+    tmp_path: Path,
+) -> None:
+    # Writer A of the teen-peer set, left out of training: vouching between declared minors
+    # finds more of A's adults who declare a teenager's age, and flags at most one more of A's
+    # sixty teenagers' conversations.
+    out = tmp_path / "without-psa.json"
+    done = _train("--leave-out", "psa", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    model = SignModel.from_dict(json.loads(out.read_text()))
+    lines = (DATASETS / "peers-v1.jsonl").read_text(encoding="utf-8").splitlines()
+    a = [c for c in map(json.loads, lines) if c["id"].startswith("psa")]
+    vouched, _ = run_scorer(a, ScorerConfig(sign_model=model))
+    plain, _ = run_scorer(a, ScorerConfig(sign_model=model, vouched_above=0.0))
+    assert sum(o.flagged for o in vouched if o.risky) > sum(o.flagged for o in plain if o.risky)
+    teens = sum(o.flagged for o in vouched if not o.risky)
+    assert teens <= sum(o.flagged for o in plain if not o.risky) + 1

@@ -95,6 +95,7 @@ class Services:
                 settings.chat_family_register,
                 settings.chat_sign_model,
                 settings.chat_unbacked_below,
+                settings.chat_vouched_above,
             ),
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,

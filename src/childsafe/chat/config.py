@@ -55,10 +55,11 @@ def scorer_config(
     register: str = "shipped",
     signs: str = "shipped",
     unbacked_below: float | None = None,
+    vouched_above: float | None = None,
 ) -> ScorerConfig:
     """The scorer's configuration with the operator's band thresholds, family register, sign
-    model and its floor for backing the rules (default: the scorer's); a bad name or value
-    raises ``ValueError`` saying which."""
+    model, its floor for backing the rules and its bar for vouching between minors (default:
+    the scorer's); a bad name or value raises ``ValueError`` saying which."""
     known = {f.name for f in fields(BandThresholds)}
     unknown = sorted(set(bands) - known)
     if unknown:
@@ -78,6 +79,8 @@ def scorer_config(
     config = ScorerConfig(bands=thresholds, family_register=chosen, sign_model=model)
     if unbacked_below is not None:
         config = replace(config, unbacked_below=unbacked_below)
+    if vouched_above is not None:
+        config = replace(config, vouched_above=vouched_above)
     return config
 
 

@@ -85,8 +85,26 @@ UnbackedOption = Annotated[
 ]
 
 
+VouchedOption = Annotated[
+    float | None,
+    typer.Option(
+        "--vouched-above",
+        min=0.0,
+        max=0.999,
+        metavar="P",
+        help="Between two declared minors, a rule's match that the sign model gives at least "
+        "P counts at more than the peer weight; 0 turns it off "
+        "(default: CHILDSAFE_CHAT_VOUCHED_ABOVE).",
+    ),
+]
+
+
 def _unbacked(cli: CliContext, value: float | None) -> float:
     return cli.settings.chat_unbacked_below if value is None else value
+
+
+def _vouched(cli: CliContext, value: float | None) -> float:
+    return cli.settings.chat_vouched_above if value is None else value
 
 
 def _learned(
@@ -250,6 +268,7 @@ def eval_(
     register: RegisterOption = None,
     signs: SignModelOption = None,
     unbacked: UnbackedOption = None,
+    vouched: VouchedOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
@@ -275,6 +294,7 @@ def eval_(
         family_register=_register(cli, register),
         sign_model=_sign_model(cli, signs),
         unbacked_below=_unbacked(cli, unbacked),
+        vouched_above=_vouched(cli, vouched),
     )
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
@@ -329,12 +349,13 @@ def score(
     register: RegisterOption = None,
     signs: SignModelOption = None,
     unbacked: UnbackedOption = None,
+    vouched: VouchedOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
     every band change in order. Bands, the embedding stage, the family register and the sign
     model are chosen as the server chooses them (CHILDSAFE_CHAT_BANDS, CHILDSAFE_CHAT_SEMANTIC,
-    ..._PRECISION, CHILDSAFE_CHAT_FAMILY_REGISTER, CHILDSAFE_CHAT_SIGN_MODEL and
-    ..._UNBACKED_BELOW)."""
+    ..._PRECISION, CHILDSAFE_CHAT_FAMILY_REGISTER, CHILDSAFE_CHAT_SIGN_MODEL, ..._UNBACKED_BELOW
+    and ..._VOUCHED_ABOVE)."""
     from childsafe.chat.config import scorer_config
     from childsafe.grooming.evaluate import records_to_messages
     from childsafe.grooming.scoring import Scorer
@@ -349,6 +370,7 @@ def score(
         family_register=_register(cli, register),
         sign_model=_sign_model(cli, signs),
         unbacked_below=_unbacked(cli, unbacked),
+        vouched_above=_vouched(cli, vouched),
     )
     records = _read_jsonl(cli, file)
     try:

@@ -64,6 +64,7 @@ from childsafe.grooming.scoring_reports import (
 )
 from childsafe.grooming.scoring_senders import record_first_contact, sender_report, update_sender
 from childsafe.grooming.signmodel import MIN_WORDS as SIGN_MIN_WORDS
+from childsafe.grooming.signmodel import VOUCHED
 from childsafe.grooming.state import CATEGORIES, INDEX, EvidenceRef, PairState, SenderState
 
 # The scorer's types live in the ``scoring_*`` modules; they stay importable from here.
@@ -111,6 +112,7 @@ class Scorer:
         self._beyond_rules = semantic is not None or model is not None
         self._learned_strength = model.max_strength if model is not None else 0.0
         self._backing = model is not None and self.config.unbacked_below > 0.0
+        self._vouching = model is not None and self.config.vouched_above > 0.0
         # Injected maps let a service keep the state elsewhere (the store loads the pairs and
         # senders a batch touches, the scorer updates them, the store writes them back).
         self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
@@ -165,8 +167,8 @@ class Scorer:
                         state.register_sum += score
                         state.register_messages += 1
                 probs = None
-                if hits and not peer and self._backing:
-                    hits, probs = self._back(hits, normalized)
+                if hits and (self._vouching if peer else self._backing):
+                    hits, probs = self._back(hits, normalized, peer=peer)
                 if (
                     self._beyond_rules
                     and self._may_find(normalized)
@@ -211,16 +213,20 @@ class Scorer:
         )
 
     def _back(
-        self, hits: Sequence[Hit], normalized: Normalized
+        self, hits: Sequence[Hit], normalized: Normalized, *, peer: bool
     ) -> tuple[Sequence[Hit], list[float] | None]:
-        """The rules' hits, those the sign model does not back discounted
-        (``ScorerConfig.unbacked_below``), and the model's probabilities for reuse."""
+        """The rules' hits as the sign model reads them, and its probabilities for reuse:
+        between an adult side and a minor, those it does not back are discounted
+        (``ScorerConfig.unbacked_below``); between two declared minors, those it vouches for
+        are marked to count at more than the peer weight (``ScorerConfig.vouched_above``)."""
         model = self.config.sign_model
-        assert model is not None  # _backing says so
+        assert model is not None  # _backing or _vouching says so
         probs = model.probabilities(normalized.words)
         if probs is None:
             return hits, None
         cfg = self.config
+        if peer:
+            return model.vouch(hits, probs, cfg.vouched_above), probs
         return model.back(hits, probs, cfg.unbacked_below, cfg.unbacked_factor), probs
 
     def _learned_and_semantic(
@@ -350,6 +356,8 @@ class Scorer:
                     if hit.category is Category.AGE_DECEPTION and state.suspected_adult_at is None:
                         state.suspected_adult_at = message.id
                     weight = 1.0 if state.suspected_adult_at is not None else self._peer[index]
+                    if hit.pattern_id.startswith(VOUCHED):
+                        weight = max(weight, cfg.vouched_weight)
                 else:
                     weight = 1.0
             else:

@@ -43,6 +43,8 @@ CATEGORIES: tuple[Category, ...] = tuple(Category)
 _INDEX = {c: i for i, c in enumerate(CATEGORIES)}
 #: The prefix of a rule's pattern id when the model did not back its match.
 UNBACKED = "unbacked:"
+#: The prefix of a rule's pattern id when the model vouches for its match between minors.
+VOUCHED = "vouched:"
 
 
 def features(words: Sequence[str]) -> set[str]:
@@ -150,6 +152,21 @@ class SignModel:
                     hit.span,
                     sys.intern(f"{UNBACKED}{hit.pattern_id}"),
                 )
+            out.append(hit)
+        return out
+
+    def vouch(self, hits: Sequence[Hit], probs: Sequence[float], above: float) -> list[Hit]:
+        """``hits`` with each one of a learned category that the model gives at least
+        ``above`` renamed ``vouched:<rule>``: between two declared minors the scorer counts
+        those at more than the peer weight, since the model learned teenagers' own
+        look-alikes as negatives. Age claims are left alone, as in :meth:`back`."""
+        learned = self.learned
+        out: list[Hit] = []
+        for hit in hits:
+            index = _INDEX[hit.category]
+            if hit.claimed_age is None and hit.category in learned and probs[index] >= above:
+                pattern = sys.intern(f"{VOUCHED}{hit.pattern_id}")
+                hit = Hit(hit.category, hit.strength, hit.span, pattern)
             out.append(hit)
         return out
 
