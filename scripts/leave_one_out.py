@@ -35,6 +35,8 @@ from childsafe.grooming.scoring import Scorer, ScorerConfig
 #: The labelled sets both models train on; every dev writer of them is a unit.
 SETS = tuple(dict.fromkeys((*register_training.DEFAULT_DATA, *sign_training.SIGN_DATA)))
 SYNTHETIC = "syn1"
+#: The key under which each conversation read here remembers its file.
+SET = "_set"
 
 
 def writer(conversation: dict[str, Any]) -> str:
@@ -72,9 +74,13 @@ def overrides(pairs: Sequence[str]) -> dict[str, float]:
 def models(
     train_on: list[dict[str, Any]],
 ) -> tuple[sign_training.SignModel, register_training.FamilyRegister]:
-    texts, labels = sign_training.examples(train_on)
+    """Both models trained as their scripts train them, each on its own sets of ``train_on``."""
+    sign_sets, register_sets = set(sign_training.SIGN_DATA), set(register_training.DEFAULT_DATA)
+    texts, labels = sign_training.examples(c for c in train_on if c[SET] in sign_sets)
     sign = sign_training.train(texts, labels, {})
-    family_texts, family_labels, _ = register_training.examples(train_on)
+    family_texts, family_labels, _ = register_training.examples(
+        c for c in train_on if c[SET] in register_sets
+    )
     return sign, register_training.train(family_texts, family_labels, {})
 
 
@@ -108,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--semantic", action="store_true", help="with the embedding stage (int8)")
     ap.add_argument("--json", action="store_true", help="one JSON object per unit")
     args = ap.parse_args(argv)
-    dev = load([DATASETS / name for name in SETS], all_splits=False)
+    dev = [{**c, SET: name} for name in SETS for c in load([DATASETS / name], all_splits=False)]
     units = sorted({writer(c) for c in dev})
     if args.units:
         unknown = set(args.units) - set(units)

@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     #: Chat: between two declared minors, a rule's match that the sign model gives at least
     #: this probability counts at more than the peer weight (``vouched:`` in explanations;
     #: docs/grooming.md, "vouching between minors"). 0 turns it off.
-    chat_vouched_above: float = Field(default=0.8, ge=0, lt=1)
+    chat_vouched_above: float = Field(default=0.9, ge=0, lt=1)
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from childsafe.chat import ChatBatch, ChatService
 from childsafe.chat.semantic import SharedStage, build
+from childsafe.grooming.scoring import ScorerConfig
 from tests.factories.chat import ADULT, CHILD, batch, message
 
 #: Written for this test (SAFETY.md): paraphrases with no phrase the lexical rules know.
@@ -39,12 +40,14 @@ def _batch() -> dict[str, Any]:
 def test_paraphrases_raise_the_pair_only_with_the_stage(
     session_factory: sessionmaker[Session], shared: SharedStage
 ) -> None:
-    plain = ChatService(session_factory)
+    # The stage alone: a sign model in front of it could find one of these signs itself.
+    config = ScorerConfig(sign_model=None)
+    plain = ChatService(session_factory, config)
     lexical = plain.ingest(ChatBatch.model_validate(_batch()))
     assert not lexical.semantic
     plain.prune(older_than_days=0)  # forget it all: same pair again, with the stage
 
-    service = ChatService(session_factory, semantic=shared)
+    service = ChatService(session_factory, config, semantic=shared)
     result = service.ingest(ChatBatch.model_validate(_batch()))
     assert result.semantic and result.semantic_calls >= 2
     before = {p["minor"]: p["risk"] for p in lexical.pairs}

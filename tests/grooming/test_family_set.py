@@ -1,4 +1,4 @@
-"""The family sets (``datasets/chat/family-v1.jsonl``, ``family-v2.jsonl``): within SAFETY.md, in
+"""The family sets (``datasets/chat/family-v1.jsonl`` to ``family-v3.jsonl``): within SAFETY.md, in
 the dataset format, written apart from the synthetic set and from each other, and the behaviour
 they were written to check."""
 
@@ -24,7 +24,10 @@ DATASETS = Path(__file__).resolve().parents[2] / "datasets" / "chat"
 SETS = {
     "family-v1.jsonl": ("fd_", "fx_", "fh_"),
     "family-v2.jsonl": ("fj_", "fk_", "fm_", "fq_"),
+    "family-v3.jsonl": ("fr_", "fz_"),
 }
+#: The other hand-written sets, which no family set may share a message with.
+OTHER_SETS = ("synthetic-v1.jsonl", "peers-v1.jsonl", "mentors-v1.jsonl")
 
 #: Real products a writer might reach for; every app, game and currency must be invented.
 _BRANDS = (
@@ -88,7 +91,7 @@ def test_written_apart_from_the_other_sets(
 ) -> None:
     # Messages longer than the stock replies two people write alike ("i dont really do
     # that", "want to talk about it").
-    others = ["synthetic-v1.jsonl", "peers-v1.jsonl", *(n for n in SETS if n != family_set)]
+    others = [*OTHER_SETS, *(n for n in SETS if n != family_set)]
     elsewhere = {
         m["text"].lower()
         for name in others

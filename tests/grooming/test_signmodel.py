@@ -292,10 +292,13 @@ def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: 
     assert risky > sum(o.flagged for o in without if o.risky)
     families = sum(o.flagged for o in with_model if not o.risky)
     assert families <= sum(o.flagged for o in without if not o.risky) + 1
-    # Backing the rules with the model flags fewer of K's families, at most one risky fewer.
+    # Backing the rules with the model flags fewer of K's families, at most two risky fewer
+    # (K is the dev writer where it costs most; over the six dev family writers, each left
+    # out in turn, it flags 9 families instead of 27 and finds 110 risky adults of 120
+    # instead of 113).
     unbacked_off, _ = run_scorer(k, ScorerConfig(sign_model=model, unbacked_below=0.0))
     assert families < sum(o.flagged for o in unbacked_off if not o.risky)
-    assert risky >= sum(o.flagged for o in unbacked_off if o.risky) - 1
+    assert risky >= sum(o.flagged for o in unbacked_off if o.risky) - 2
 
 
 def test_vouching_finds_adults_posing_as_teenagers_a_model_without_them_never_read(

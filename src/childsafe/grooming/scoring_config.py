@@ -141,7 +141,7 @@ class ScorerConfig:
     #: out at a time, it found 47 of 60 such adults instead of 39, at 4 of 180 teenagers'
     #: conversations flagged instead of 3 (docs/grooming.md, "vouching between minors").
     #: 0 turns it off.
-    vouched_above: float = 0.8
+    vouched_above: float = 0.9
     vouched_weight: float = 0.6
 
     def __post_init__(self) -> None:

@@ -136,8 +136,10 @@ def test_semantic_hit_raises_a_pair_the_lexical_stage_leaves_alone(
         "nobody else needs to find out about our little talks",
         "your family just holds you back, you're better off without them",
     ]
-    plain = Scorer(detector=lexical)
-    semantic = Scorer(detector=lexical, semantic=stage)
+    # The stage alone: a sign model in front of it could find these signs itself.
+    config = ScorerConfig(sign_model=None)
+    plain = Scorer(config, detector=lexical)
+    semantic = Scorer(config, detector=lexical, semantic=stage)
     for i, text in enumerate(texts):
         plain.process(_msg(i, "adult", "kid", text, facts))
         outcome = semantic.process(_msg(i, "adult", "kid", text, facts))
