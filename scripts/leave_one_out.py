@@ -10,9 +10,13 @@ are retrained on the rest of the dev data and the unit's conversations are score
     python scripts/leave_one_out.py --semantic             # with the embedding stage (int8)
     python scripts/leave_one_out.py --set unbacked_below=0.3 --units famd famx
     python scripts/leave_one_out.py --json > runs.json
+    python scripts/leave_one_out.py --data ours.jsonl    # an operator's own labelled chat
 
 ``--set NAME=VALUE`` overrides a number in ``ScorerConfig`` for the scoring (not the training).
-Needs scikit-learn (test extra); held-out splits are never read.
+``--data`` replaces the repository's sets with labelled conversations of one's own (the dataset
+format, ``datasets/chat/README.md``): both models train on all of them, and each id prefix (the
+part before the first ``-``: a moderator, a month, a community) is a unit. Needs scikit-learn
+(test extra); held-out splits are never read.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import statistics
 import sys
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any
 
 import train_family_register as register_training
@@ -72,10 +77,13 @@ def overrides(pairs: Sequence[str]) -> dict[str, float]:
 
 
 def models(
-    train_on: list[dict[str, Any]],
+    train_on: list[dict[str, Any]], own_data: bool = False
 ) -> tuple[sign_training.SignModel, register_training.FamilyRegister]:
-    """Both models trained as their scripts train them, each on its own sets of ``train_on``."""
+    """Both models trained as their scripts train them, each on its own sets of ``train_on``
+    (on all of it for ``own_data``, as the scripts do with ``--data``)."""
     sign_sets, register_sets = set(sign_training.SIGN_DATA), set(register_training.DEFAULT_DATA)
+    if own_data:
+        sign_sets = register_sets = {c[SET] for c in train_on}
     texts, labels = sign_training.examples(c for c in train_on if c[SET] in sign_sets)
     sign = sign_training.train(texts, labels, {})
     family_texts, family_labels, _ = register_training.examples(
@@ -85,10 +93,14 @@ def models(
 
 
 def score_unit(
-    unit: str, dev: list[dict[str, Any]], base: ScorerConfig, stage: object | None
+    unit: str,
+    dev: list[dict[str, Any]],
+    base: ScorerConfig,
+    stage: object | None,
+    own_data: bool = False,
 ) -> dict[str, Any]:
     mine = [c for c in dev if writer(c) == unit]
-    sign, family = models([c for c in dev if writer(c) != unit])
+    sign, family = models([c for c in dev if writer(c) != unit], own_data)
     config = replace(base, sign_model=sign, family_register=family)
     outcomes, _ = run_scorer(mine, config, scorer=Scorer(config, semantic=stage))  # type: ignore[arg-type]
     risky = [o for o in outcomes if o.risky]
@@ -113,8 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", dest="settings")
     ap.add_argument("--semantic", action="store_true", help="with the embedding stage (int8)")
     ap.add_argument("--json", action="store_true", help="one JSON object per unit")
+    ap.add_argument("--data", type=Path, nargs="+", help="labelled conversations of one's own")
     args = ap.parse_args(argv)
-    dev = [{**c, SET: name} for name in SETS for c in load([DATASETS / name], all_splits=False)]
+    paths = args.data or [DATASETS / name for name in SETS]
+    dev = [{**c, SET: p.name} for p in paths for c in load([p], all_splits=False)]
+    if not dev:
+        raise SystemExit("no dev conversations to leave out (held-out splits are never read)")
     units = sorted({writer(c) for c in dev})
     if args.units:
         unknown = set(args.units) - set(units)
@@ -130,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage = EmbeddingStage(shared_embedder("int8"))
     rows = []
     for unit in units:
-        row = score_unit(unit, dev, base, stage)
+        row = score_unit(unit, dev, base, stage, own_data=bool(args.data))
         rows.append(row)
         if args.json:
             print(json.dumps(row))
