@@ -181,13 +181,22 @@ def test_sign_model_option(cli: Cli, tmp_path: Path) -> None:
     assert code != 0 and "--sign-model" in err and "no such file" in err
 
 
-def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    adult = {"declared_age": 44, "account_age_days": 300}
-    kid = {"declared_age": 12, "account_age_days": 300}
-    chat = _write(tmp_path / "chat.jsonl", [
-        {"id": "m0", "t": 0, "from": "adult", "to": "kid", "from_facts": adult, "to_facts": kid,
-         "text": "ill come get you from swimming at 6, grandma is cooking tea"},
+def _one_message(path: Path, sender_age: int, recipient_age: int, text: str) -> Path:
+    """A chat file of one message from ``sender`` to ``kid``, accounts 300 days old."""
+    facts = [{"declared_age": age, "account_age_days": 300} for age in (sender_age, recipient_age)]
+    return _write(path, [
+        {"id": "m0", "t": 0, "from": "sender", "to": "kid", "from_facts": facts[0],
+         "to_facts": facts[1], "text": text},
     ])  # fmt: skip
+
+
+def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    chat = _one_message(
+        tmp_path / "chat.jsonl",
+        44,
+        12,
+        "ill come get you from swimming at 6, grandma is cooking tea",
+    )
 
     # A lift home: the sign model does not back the rule's match, so it counts at half.
     assert _patterns(cli, chat) == {"unbacked:meeting_request.come_get_you"}
@@ -199,12 +208,9 @@ def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  
 
 
 def test_vouched_above_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    teen = {"declared_age": 15, "account_age_days": 300}
-    kid = {"declared_age": 13, "account_age_days": 300}
-    chat = _write(tmp_path / "chat.jsonl", [
-        {"id": "m0", "t": 0, "from": "teen", "to": "kid", "from_facts": teen, "to_facts": kid,
-         "text": "i could come get you after school, nobody needs to know"},
-    ])  # fmt: skip
+    chat = _one_message(
+        tmp_path / "chat.jsonl", 15, 13, "i could come get you after school, nobody needs to know"
+    )
 
     # Between declared minors the sign model vouches for the rule's match.
     assert "vouched:meeting_request.come_get_you" in _patterns(cli, chat)

@@ -24,10 +24,10 @@ DATASETS = Path(__file__).resolve().parents[2] / "datasets" / "chat"
 SETS = {
     "family-v1.jsonl": ("fd_", "fx_", "fh_"),
     "family-v2.jsonl": ("fj_", "fk_", "fm_", "fq_"),
-    "family-v3.jsonl": ("fr_", "fz_"),
+    "family-v3.jsonl": ("fr_", "fs_", "fz_"),
 }
 #: The other hand-written sets, which no family set may share a message with.
-OTHER_SETS = ("synthetic-v1.jsonl", "peers-v1.jsonl", "mentors-v1.jsonl")
+OTHER_SETS = ("synthetic-v1.jsonl", "peers-v1.jsonl", "peers-v2.jsonl", "mentors-v1.jsonl")
 
 #: Real products a writer might reach for; every app, game and currency must be invented.
 _BRANDS = (

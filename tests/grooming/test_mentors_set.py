@@ -57,7 +57,7 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
 def test_written_apart_from_the_other_sets(conversations: list[dict[str, Any]]) -> None:
     elsewhere = {
         m["text"].lower()
-        for name in ("synthetic-v1.jsonl", "peers-v1.jsonl", *SETS)
+        for name in ("synthetic-v1.jsonl", "peers-v1.jsonl", "peers-v2.jsonl", *SETS)
         for c in _read(name)
         for m in c["messages"]
         if len(m["text"]) > 30

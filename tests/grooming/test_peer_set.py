@@ -1,6 +1,6 @@
-"""The teen-peer set (``datasets/chat/peers-v1.jsonl``): within SAFETY.md, in the dataset
-format, written apart from the other sets, and the behaviour it was written to check: teenagers'
-own look-alikes against adults who declare a teenager's age."""
+"""The teen-peer sets (``datasets/chat/peers-v1.jsonl``, ``peers-v2.jsonl``): within SAFETY.md,
+in the dataset format, written apart from the other sets, and the behaviour they were written to
+check: teenagers' own look-alikes against adults who declare a teenager's age."""
 
 from __future__ import annotations
 
@@ -15,22 +15,30 @@ from childsafe.grooming.scoring import ScorerConfig
 from tests.grooming.test_family_set import SETS, _read, assert_within_the_content_rules
 from tests.grooming.test_synth import assert_labelled_conversations
 
-NAME = "peers-v1.jsonl"
-#: Account-id prefixes, one per writer: A, B and C are dev, Q is held out.
-WRITERS = ("sa_", "sb_", "sc_", "sq_")
+#: Each set's account-id prefixes, one per writer: peers-v1's A, B and C are dev, Q is held
+#: out; peers-v2's D and E are dev, R is held out.
+PEER_SETS = {
+    "peers-v1.jsonl": ("sa_", "sb_", "sc_", "sq_"),
+    "peers-v2.jsonl": ("sd_", "se_", "sr_"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(PEER_SETS))
+def peer_set(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def conversations() -> list[dict[str, Any]]:
-    return _read(NAME)
+def conversations(peer_set: str) -> list[dict[str, Any]]:
+    return _read(peer_set)
 
 
 def test_format_and_labels(conversations: list[dict[str, Any]]) -> None:
     assert_labelled_conversations(conversations)
 
 
-def test_composition(conversations: list[dict[str, Any]]) -> None:
-    for prefix in WRITERS:
+def test_composition(peer_set: str, conversations: list[dict[str, Any]]) -> None:
+    for prefix in PEER_SETS[peer_set]:
         mine = [c for c in conversations if next(iter(c["accounts"])).startswith(prefix)]
         counts = Counter((c["relationship"], c["risky"]) for c in mine)
         assert counts == {("teen_peers", False): 60, ("stranger_adult_minor", True): 20}
@@ -50,17 +58,20 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
     assert_within_the_content_rules(conversations)
 
 
-def test_written_apart_from_the_other_sets(conversations: list[dict[str, Any]]) -> None:
+def test_written_apart_from_the_other_sets(
+    peer_set: str, conversations: list[dict[str, Any]]
+) -> None:
+    others = (n for n in PEER_SETS if n != peer_set)
     elsewhere = {
         m["text"].lower()
-        for name in ("synthetic-v1.jsonl", "mentors-v1.jsonl", *SETS)
+        for name in ("synthetic-v1.jsonl", "mentors-v1.jsonl", *SETS, *others)
         for c in _read(name)
         for m in c["messages"]
         if len(m["text"]) > 30
     }
     mine = {m["text"].lower() for c in conversations for m in c["messages"] if len(m["text"]) > 30}
     assert not mine & elsewhere
-    assert all(a.startswith(WRITERS) for c in conversations for a in c["accounts"])
+    assert all(a.startswith(PEER_SETS[peer_set]) for c in conversations for a in c["accounts"])
 
 
 def test_peer_weights_keep_teenagers_look_alikes_below_the_alert(

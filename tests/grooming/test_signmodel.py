@@ -8,6 +8,7 @@ import math
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -277,15 +278,20 @@ def test_training_refuses_what_it_cannot_use(tmp_path: Path) -> None:
     assert done.returncode != 0 and "no such file" in done.stderr
 
 
+def _without(writer: str, dataset: str, tmp: Path) -> tuple[SignModel, list[dict[str, Any]]]:
+    """A model trained without ``writer`` (an id prefix), and that writer's conversations."""
+    out = tmp / f"without-{writer}.json"
+    done = _train("--leave-out", writer, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    lines = (DATASETS / dataset).read_text(encoding="utf-8").splitlines()
+    mine = [c for c in map(json.loads, lines) if c["id"].startswith(writer)]
+    return SignModel.from_dict(json.loads(out.read_text())), mine
+
+
 def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: Path) -> None:
     # Writer K of the second family set, left out of training: what the model adds on wording
     # it has never seen, with the rules and no embedding stage.
-    out = tmp_path / "without-k.json"
-    done = _train("--leave-out", "famk", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    model = SignModel.from_dict(json.loads(out.read_text()))
-    lines = (DATASETS / "family-v2.jsonl").read_text(encoding="utf-8").splitlines()
-    k = [c for c in map(json.loads, lines) if c["id"].startswith("famk")]
+    model, k = _without("famk", "family-v2.jsonl", tmp_path)
     without, _ = run_scorer(k, ScorerConfig(sign_model=None))
     with_model, _ = run_scorer(k, ScorerConfig(sign_model=model))
     risky = sum(o.flagged for o in with_model if o.risky)
@@ -307,12 +313,7 @@ def test_vouching_finds_adults_posing_as_teenagers_a_model_without_them_never_re
     # Writer A of the teen-peer set, left out of training: vouching between declared minors
     # finds more of A's adults who declare a teenager's age, and flags at most one more of A's
     # sixty teenagers' conversations.
-    out = tmp_path / "without-psa.json"
-    done = _train("--leave-out", "psa", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    model = SignModel.from_dict(json.loads(out.read_text()))
-    lines = (DATASETS / "peers-v1.jsonl").read_text(encoding="utf-8").splitlines()
-    a = [c for c in map(json.loads, lines) if c["id"].startswith("psa")]
+    model, a = _without("psa", "peers-v1.jsonl", tmp_path)
     vouched, _ = run_scorer(a, ScorerConfig(sign_model=model))
     plain, _ = run_scorer(a, ScorerConfig(sign_model=model, vouched_above=0.0))
     assert sum(o.flagged for o in vouched if o.risky) > sum(o.flagged for o in plain if o.risky)
