@@ -26,8 +26,8 @@ SETS = {
     "family-v2.jsonl": ("fj_", "fk_", "fm_", "fq_"),
     "family-v3.jsonl": ("fr_", "fs_", "fz_"),
 }
-#: The other hand-written sets, which no family set may share a message with.
-OTHER_SETS = ("synthetic-v1.jsonl", "peers-v1.jsonl", "peers-v2.jsonl", "mentors-v1.jsonl")
+#: Every labelled chat set: no hand-written set shares a longer message with another.
+CHAT_SETS = ("synthetic-v1.jsonl", *SETS, "peers-v1.jsonl", "peers-v2.jsonl", "mentors-v1.jsonl")
 
 #: Real products a writer might reach for; every app, game and currency must be invented.
 _BRANDS = (
@@ -86,16 +86,17 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
     assert_within_the_content_rules(conversations)
 
 
-def test_written_apart_from_the_other_sets(
-    family_set: str, conversations: list[dict[str, Any]]
+def assert_written_apart(
+    name: str, conversations: list[dict[str, Any]], prefixes: tuple[str, ...]
 ) -> None:
-    # Messages longer than the stock replies two people write alike ("i dont really do
-    # that", "want to talk about it").
-    others = [*OTHER_SETS, *(n for n in SETS if n != family_set)]
+    """No message of set ``name`` longer than the stock replies two people write alike ("i
+    dont really do that", "want to talk about it") is in another set, and every account is
+    one of the set's writers' (``prefixes``)."""
     elsewhere = {
         m["text"].lower()
-        for name in others
-        for c in _read(name)
+        for other in CHAT_SETS
+        if other != name
+        for c in _read(other)
         for m in c["messages"]
         if len(m["text"]) > 30
     }
@@ -103,8 +104,13 @@ def test_written_apart_from_the_other_sets(
         m["text"] for c in conversations for m in c["messages"] if m["text"].lower() in elsewhere
     }
     assert not shared
-    ids = {a for c in conversations for a in c["accounts"]}
-    assert all(a.startswith(SETS[family_set]) for a in ids)
+    assert all(a.startswith(prefixes) for c in conversations for a in c["accounts"])
+
+
+def test_written_apart_from_the_other_sets(
+    family_set: str, conversations: list[dict[str, Any]]
+) -> None:
+    assert_written_apart(family_set, conversations, SETS[family_set])
     # One writer per prefix, and each writer's conversations in one split.
     for prefix in SETS[family_set]:
         splits = {c["split"] for c in conversations if next(iter(c["accounts"])).startswith(prefix)}

@@ -12,7 +12,11 @@ import pytest
 
 from childsafe.grooming.evaluate import run_scorer, select
 from childsafe.grooming.scoring import ScorerConfig
-from tests.grooming.test_family_set import SETS, _read, assert_within_the_content_rules
+from tests.grooming.test_family_set import (
+    _read,
+    assert_within_the_content_rules,
+    assert_written_apart,
+)
 from tests.grooming.test_synth import assert_labelled_conversations
 
 NAME = "mentors-v1.jsonl"
@@ -55,16 +59,7 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
 
 
 def test_written_apart_from_the_other_sets(conversations: list[dict[str, Any]]) -> None:
-    elsewhere = {
-        m["text"].lower()
-        for name in ("synthetic-v1.jsonl", "peers-v1.jsonl", "peers-v2.jsonl", *SETS)
-        for c in _read(name)
-        for m in c["messages"]
-        if len(m["text"]) > 30
-    }
-    mine = {m["text"].lower() for c in conversations for m in c["messages"] if len(m["text"]) > 30}
-    assert not mine & elsewhere
-    assert all(a.startswith(WRITERS) for c in conversations for a in c["accounts"])
+    assert_written_apart(NAME, conversations, WRITERS)
 
 
 def test_the_sign_model_keeps_trusted_adults_look_alikes_below_the_alert(

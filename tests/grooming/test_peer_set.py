@@ -12,7 +12,11 @@ import pytest
 from childsafe.grooming import Category
 from childsafe.grooming.evaluate import run_scorer, select
 from childsafe.grooming.scoring import ScorerConfig
-from tests.grooming.test_family_set import SETS, _read, assert_within_the_content_rules
+from tests.grooming.test_family_set import (
+    _read,
+    assert_within_the_content_rules,
+    assert_written_apart,
+)
 from tests.grooming.test_synth import assert_labelled_conversations
 
 #: Each set's account-id prefixes, one per writer: peers-v1's A, B and C are dev, Q is held
@@ -61,17 +65,7 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
 def test_written_apart_from_the_other_sets(
     peer_set: str, conversations: list[dict[str, Any]]
 ) -> None:
-    others = (n for n in PEER_SETS if n != peer_set)
-    elsewhere = {
-        m["text"].lower()
-        for name in ("synthetic-v1.jsonl", "mentors-v1.jsonl", *SETS, *others)
-        for c in _read(name)
-        for m in c["messages"]
-        if len(m["text"]) > 30
-    }
-    mine = {m["text"].lower() for c in conversations for m in c["messages"] if len(m["text"]) > 30}
-    assert not mine & elsewhere
-    assert all(a.startswith(PEER_SETS[peer_set]) for c in conversations for a in c["accounts"])
+    assert_written_apart(peer_set, conversations, PEER_SETS[peer_set])
 
 
 def test_peer_weights_keep_teenagers_look_alikes_below_the_alert(
