@@ -126,6 +126,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             semantic = wait_ready(base, key, proc, args.workers)
             print(f"  workers ready; embedding stage: {semantic}", flush=True)
+            if args.semantic != "off" and "failed" in semantic:
+                # A worker scoring lexically only would flatter the figure: say why, stop.
+                log = (Path(tmp) / "server.log").read_text(errors="replace")
+                why = [line for line in log.splitlines() if "semantic stage" in line]
+                raise SystemExit(f"embedding stage failed in a worker: {why or log[-2000:]}")
             headers = {"Authorization": f"Bearer {key}"}
             latencies: list[float] = []
             errors = 0

