@@ -355,14 +355,16 @@ def test_quotes_can_be_switched_off(make_scorer: MakeScorer, chat: MakeChat) -> 
 # -- peers and unknown ages ------------------------------------------------------------------
 
 
-def test_two_adults_are_skipped_after_the_lexical_stage(
-    make_scorer: MakeScorer, chat: MakeChat
-) -> None:
+def test_two_adults_are_skipped_before_any_stage(make_scorer: MakeScorer, chat: MakeChat) -> None:
     c = chat({"a": ADULT, "b": OTHER_ADULT})
     scorer = make_scorer()
     outcome = scorer.process(c("a", "b", SIGNS[Category.MEETING_REQUEST], 0.0))
-    assert outcome.skipped and outcome.hits and not outcome.pairs and not outcome.events
+    # Nothing is scored between adults, so the message is not even read for signs.
+    assert outcome.skipped and not outcome.hits and not outcome.pairs and not outcome.events
     assert list(scorer.pairs()) == [] and list(scorer.senders()) == []
+    # The same message to a child is read.
+    to_child = chat({"a": ADULT, "k": MINOR})("a", "k", SIGNS[Category.MEETING_REQUEST], 1.0)
+    assert scorer.process(to_child).hits
 
 
 def test_two_minors_keep_no_state_until_a_sign(make_scorer: MakeScorer, chat: MakeChat) -> None:

@@ -24,6 +24,9 @@ from childsafe.grooming.rules_rapport import RAPPORT_RULES
 
 _PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s.\-()]{0,2}\d){6,14}(?![\w])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: What either needs: a message without it has no number or address to find (one scan in C,
+#: where a generator over the characters cost about 4 us more a message).
+_MAY_HOLD_CONTACT = re.compile(r"[\d@]")
 _PHONE_RULE = "platform_move.phone_number"
 _EMAIL_RULE = "platform_move.email"
 #: A hit that needed a misspelling variant is slightly less certain than an exact one.
@@ -93,7 +96,7 @@ class LexicalDetector:
                 if self._vetoed(number, words):
                     continue
                 hits.append(self._hit(self._rules[number], message, *found))
-        if any(ch.isdigit() for ch in message.original) or "@" in message.original:
+        if _MAY_HOLD_CONTACT.search(message.original) is not None:
             hits.extend(_contact_hits(message.original))
         hits.sort(key=lambda h: h.span)
         return hits

@@ -130,14 +130,16 @@ class Scorer:
         now = message.time
         if now > self._clock:
             self._clock = now
-        normalized = self._normalizer.normalize(message.text)
-        hits: Sequence[Hit] = self.detector.detect_normalized(normalized)
         sender_role = message.sender_facts.role
         recipient_role = message.recipient_facts.role
         forward = pair_kind(sender_role, recipient_role)
         reverse = pair_kind(recipient_role, sender_role)
         if forward is None and reverse is None:
-            return MessageOutcome(message.id, tuple(hits), (), (), skipped=True)
+            # Two declared adults: no pair to score, so not even the lexical stage runs. On
+            # most platforms this is most of the traffic.
+            return MessageOutcome(message.id, (), (), (), skipped=True)
+        normalized = self._normalizer.normalize(message.text)
+        hits: Sequence[Hit] = self.detector.detect_normalized(normalized)
         events: list[BandChange] = []
         updates: list[PairUpdate] = []
         semantic = False

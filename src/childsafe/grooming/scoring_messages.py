@@ -66,9 +66,10 @@ class PairUpdate:
 class MessageOutcome:
     """What processing one message did.
 
-    ``skipped`` is true when only the lexical stage ran (two declared adults, or two declared
-    minors with no sign in the message and no state yet). ``semantic`` is true when the semantic
-    stage was called.
+    ``skipped`` is true when no pair was updated: two declared adults, for whom no stage runs
+    and ``hits`` is empty, or two declared minors with no sign in the message and no state yet
+    (only the lexical stage ran). ``semantic`` is true when
+    the semantic stage was called.
     """
 
     message_id: str
