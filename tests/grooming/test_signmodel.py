@@ -114,6 +114,18 @@ def test_it_finds_signs_in_words_the_rules_do_not_know(
         assert all(r.quote == text[:60] for r in refs)
 
 
+def test_a_category_a_rule_vetoed_is_not_found_again_by_the_model(chat: MakeChat) -> None:
+    # "keep it quiet" matches the secrecy rule, and "surprise" vetoes it: the innocent context
+    # the veto read is in the same message, so the model must not add the category back.
+    config = ScorerConfig(semantic_min_band=Band.WATCH, sign_model=tiny())  # gate open
+    vetoed = "can you keep it quiet? its a surprise"
+    words = Scorer().detector.normalizer.normalize(vetoed).words
+    assert tiny().detect(vetoed, words, set())[0]  # the model alone would find it
+    assert Scorer(config).process(chat()("adult", "kid", vetoed, 0.0)).hits == ()
+    plain = Scorer(config).process(chat()("adult", "kid", "can you keep it quiet?", 0.0))
+    assert [h.pattern_id for h in plain.hits] == ["secrecy.keep_secret"]
+
+
 class Recording:
     """An embedding-stage double that records which messages it was asked about."""
 

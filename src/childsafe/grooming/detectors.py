@@ -78,8 +78,15 @@ class LexicalDetector:
         return self.detect_normalized(self._normalizer.normalize(text))
 
     def detect_normalized(self, message: Normalized) -> list[Hit]:
+        return self.detect_with_vetoes(message)[0]
+
+    def detect_with_vetoes(self, message: Normalized) -> tuple[list[Hit], frozenset[Category]]:
+        """The hits, and the categories of rules that matched but were vetoed by an innocent
+        context in the message ("keep it quiet, it's a surprise"): the learned stages should
+        not find those categories again in the same message."""
         words = message.words
         hits: list[Hit] = []
+        vetoed: set[Category] = set()
         done: set[int] = set()
         index = self._index
         for position, word in enumerate(words):
@@ -94,12 +101,13 @@ class LexicalDetector:
                     continue
                 done.add(number)
                 if self._vetoed(number, words):
+                    vetoed.add(self._rules[number].category)
                     continue
                 hits.append(self._hit(self._rules[number], message, *found))
         if _MAY_HOLD_CONTACT.search(message.original) is not None:
             hits.extend(_contact_hits(message.original))
         hits.sort(key=lambda h: h.span)
-        return hits
+        return hits, frozenset(vetoed)
 
     def _vetoed(self, number: int, words: Sequence[str]) -> bool:
         for veto in self._vetoes[number]:

@@ -139,7 +139,8 @@ class Scorer:
             # most platforms this is most of the traffic.
             return MessageOutcome(message.id, (), (), (), skipped=True)
         normalized = self._normalizer.normalize(message.text)
-        hits: Sequence[Hit] = self.detector.detect_normalized(normalized)
+        found, vetoed = self.detector.detect_with_vetoes(normalized)
+        hits: Sequence[Hit] = found
         events: list[BandChange] = []
         updates: list[PairUpdate] = []
         semantic = False
@@ -176,7 +177,9 @@ class Scorer:
                     and self._may_find(normalized)
                     and self.could_change_band(key, now)
                 ):
-                    hits, semantic = self._learned_and_semantic(message, normalized, hits, probs)
+                    hits, semantic = self._learned_and_semantic(
+                        message, normalized, hits, probs, vetoed
+                    )
                 updates.append(self._settle(key, state, message, hits, events, forward_side=True))
         if reverse is not None:
             # The sender is the minor side: a reply.
@@ -237,6 +240,7 @@ class Scorer:
         normalized: Normalized,
         hits: Sequence[Hit],
         probs: list[float] | None = None,
+        vetoed: frozenset[Category] = frozenset(),
     ) -> tuple[Sequence[Hit], bool]:
         """The sign model's hits, then the embedding stage's, where the gate is open.
 
@@ -244,7 +248,9 @@ class Scorer:
         ``skip_if_lexical``, would at most add a second paraphrased one) or gives every category
         less than ``semantic_floor`` (unless the stage holds operators' own positives, which
         the model never saw); returns the hits and whether the stage was called."""
-        known = {h.category for h in hits}
+        # A category whose rule matched but was vetoed by an innocent context in the message
+        # ("keep it quiet? it's a surprise") is not found again by the learned stages.
+        known = {h.category for h in hits} | vetoed
         model = self.config.sign_model
         learned: list[Hit] = []
         top = 1.0
