@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from childsafe.grooming import Normalizer
+from childsafe.grooming import Band, Category, Hit, Normalized, Normalizer
 from childsafe.grooming.metadata import AccountFacts
-from childsafe.grooming.scoring import Scorer
+from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.state import opener_signature, signature_similarity
 from tests.grooming.conftest import ADULT, Chat
 
@@ -125,3 +125,28 @@ def test_sender_risk_combines_the_riskiest_pairs(make_scorer: MakeScorer, chat: 
     assert abs(report.risk - (1.0 - expected)) < 1e-12
     assert report.risk > max(r for _, r in report.top_pairs)
     assert scorer.memory().senders == 1 and scorer.memory().sender_bytes > 0
+
+
+class Paraphrased:
+    """An embedding-stage double that reads every message as a paraphrased platform move."""
+
+    max_strength = 0.6
+
+    def detect(self, message: ChatMessage, normalized: Normalized, lexical: object) -> list[Hit]:
+        return [Hit(Category.PLATFORM_MOVE, 0.5, (0, len(message.text)), "semantic:test")]
+
+
+def test_only_a_rules_backed_match_is_a_fast_move(make_scorer: MakeScorer, chat: MakeChat) -> None:
+    # A move the learned stages read into other words adds its evidence, but the x1.25 for a
+    # fast move needs a rule's own match the sign model backs ("add me on whisprr", above).
+    config = ScorerConfig(sign_model=None, semantic_min_band=Band.WATCH)  # the gate open
+    scorer = make_scorer(config, semantic=Paraphrased())
+    scorer.process(chat()("adult", "kid", "your username will be shown on the stream", 60.0))
+    report = scorer.pair_report("adult", "kid")
+    assert report is not None
+    assert [e.category for e in report.explanation.categories] == [Category.PLATFORM_MOVE]
+    assert "fast_platform_move" not in {fe.factor.name for fe in report.explanation.factors}
+    # "message me on here" is this platform.
+    assert (
+        not make_scorer().process(chat()("adult", "kid", "ask her to message me on here", 0.0)).hits
+    )

@@ -18,6 +18,8 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "add|find|follow|friend|message|msg|dm|text|hmu|reach|ping me on|at|over",
         "add me there",
         "my @APP is|name|handle|username",
+        # "could she message me on here": this platform, not another one.
+        unless=("me on|over here",),
     ),
     rule(
         Cat.PLATFORM_MOVE,
