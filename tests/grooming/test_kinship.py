@@ -70,6 +70,12 @@ def _minor(kin: KinshipDetector, detector: LexicalDetector, text: str) -> bool:
         "auntie jo can i borrow the tent",
         "mom my phone died",
         "hi nani",
+        # Filipino and godparent names, and an imperative after the family term.
+        "thanks tita",
+        "night lolo",
+        "hi ninang",
+        "grandpa come see my farm",
+        "mum look at this",
     ],
 )
 def test_the_child_addressing_family_is_a_cue(
@@ -98,6 +104,9 @@ def test_the_child_addressing_family_is_a_cue(
         "mom said u cant come over",
         "dad checks my phone so u cant text late",
         "mom will kill u lol",
+        "lola ate my sock",
+        "dad comes home at 6",
+        "mum helps at the shop",
     ],
 )
 def test_the_child_talking_about_their_own_family_is_not(
@@ -193,6 +202,8 @@ INTRODUCTIONS = [
     "Hey Jonah, cousin Ellie here.",
     "see you at 6. love, mum",
     "hi honey its nana. can we do a video call on sunday?",  # a sign that hides nothing
+    "hello anak, this is your tito, new phone",
+    "its your madrina, i got a new number",
 ]
 NOT_INTRODUCTIONS = [
     "its your uncle, dont tell your mom we talk",  # secrecy: no introduction counts

@@ -28,7 +28,9 @@ KIN = _words(
 #: the writer, never as a bare name in the adult's messages ("i'll pop over").
 KIN_ADDRESS = KIN | _words(
     "pop pops ma pa mam mammy nonno nonna abuela abuelo abuelita abuelito oma opa mamaw "
-    "papaw meemaw grams grandpop grandpapa grandmama tia tio nani nanu dadi ammi amma appa abbu"
+    "papaw meemaw grams grandpop grandpapa grandmama tia tio nani nanu dadi ammi amma appa abbu "
+    # Filipino grandparents, aunts and uncles; Spanish and Filipino godparents.
+    "lolo lola tito tita madrina padrino ninang ninong"
 )
 #: What an adult may introduce themselves as: a family term, or a relative by their role
 #: ("it's cousin ava", "your godmother here").
@@ -59,7 +61,9 @@ ADDRESS_BEFORE = _words(
 #: you", "dad where are you", "grandma its me", "mom i got an A". (Not "is" or "said": "dad is
 #: asleep" is about dad.)
 ADDRESS_AFTER = _words(
-    "can could will would where when what please pls plz it its i im you u we my our the"
+    "can could will would where when what please pls plz it its i im you u we my our the "
+    # an imperative to the reader: "grandad come see", "mum look"
+    "come look wait stop help hurry guess listen"
 )
 #: Verbs that make an opening family term the subject of a report, not an address: "mom said
 #: u can't", "dad is picking u up", "grandma sent u a card".
