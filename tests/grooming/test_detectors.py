@@ -56,6 +56,9 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SUPERVISION_CHECK, "are u alone rn"),
     (C.SUPERVISION_CHECK, "do your parents check your phone?"),
     (C.SUPERVISION_CHECK, "when do your parents get home"),
+    # Near misses of the vetoes for a parent who cannot be reached.
+    (C.SUPERVISION_CHECK, "is your mom home? ill call you when she leaves"),
+    (C.SUPERVISION_CHECK, "are your parents around? dont tell them about me"),
     (C.ISOLATION, "your parents don't understand you"),
     (C.ISOLATION, "ur friends are so immature"),
     (C.ISOLATION, "you don't need them, you have me"),
@@ -204,6 +207,10 @@ BENIGN: list[tuple[Category, str]] = [
     (C.SECRECY, "she'll never know how much we love her party, it's her surprise"),
     (C.PHOTO_REQUEST, "can you video call grandma later"),
     (C.PRESSURE, "the last chapter was my favorite"),
+    # Asking for a parent who cannot be reached, after the dev writers' families and teachers.
+    (C.SUPERVISION_CHECK, "is your dad around? his phone is switched off"),
+    (C.SUPERVISION_CHECK, "is your mum home? can you put her on"),
+    (C.SUPERVISION_CHECK, "are your parents there? i want to ask them about the trip"),
 ]
 
 #: Innocent uses that only the conversation tells apart (who is talking to whom, known
