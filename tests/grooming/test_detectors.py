@@ -59,6 +59,10 @@ POSITIVE: list[tuple[Category, str]] = [
     # Near misses of the vetoes for a parent who cannot be reached.
     (C.SUPERVISION_CHECK, "is your mom home? ill call you when she leaves"),
     (C.SUPERVISION_CHECK, "are your parents around? dont tell them about me"),
+    (C.SUPERVISION_CHECK, "are your parents around? i dont want them to see our chats"),
+    (C.SUPERVISION_CHECK, "is your dad home? ask him if he is going out later"),
+    (C.SUPERVISION_CHECK, "is anyone home with you? i need them to be gone"),
+    (C.SUPERVISION_CHECK, "is your mum home? dont answer her if she calls"),
     (C.ISOLATION, "your parents don't understand you"),
     (C.ISOLATION, "ur friends are so immature"),
     (C.ISOLATION, "you don't need them, you have me"),

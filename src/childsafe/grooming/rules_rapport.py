@@ -295,12 +295,12 @@ RAPPORT_RULES: tuple[Rule, ...] = (
             "{talk to|speak to|speak with|talk with} *1 @PARENT|her|him|them",
             "reschedule|conference|appointment",
             # The parent is wanted and cannot be reached: "her phone keeps going to voicemail",
-            # "he's not answering", "ask him if sunday works", "put her on", "need her to send".
+            # "he's not answering", "put her on", "could she message me", "need a word". Not
+            # "ask him ...", "tell her to ...", "i want them to ...": a groomer writes those
+            # too ("are your parents around? i dont want them to see our chats").
             "her|his|their phone|cell|mobile|number",
-            "not|never *1 answering|answer|answers|picking|replying",
-            "ask|put her|him|them",
-            "need|want|get her|him|them to",
-            "tell her|him|them to",
+            "not|never *1 answering|picking|replying",
+            "put her|him|them on",
             "she|he|they *2 message|ring|call|text|phone me",
             "{need a word|need to ask|need to sort|want to ask}",
             # "it's uncle dev, checking in" reads "it is uncle dev checking in": an introduction.
