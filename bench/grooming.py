@@ -48,7 +48,7 @@ COLUMNS = (
     "msgs/s (wall)",
     "lexical stage alone, msgs/s (CPU)",
     "us/message (CPU)",
-    "skipped after the lexical stage",
+    "no pair updated (adults: not read)",
     "would call an embedding stage",
     "pairs tracked",
     "bytes per pair, mean / max",
@@ -293,8 +293,8 @@ replayed in time order.
   a pair with no sign yet holds {quiet:,} bytes. The arrays are allocated on the first sign,
   so most pairs stay at the small size. Counted by `PairState.nbytes` (object, arrays, ring,
   strings, fact objects counted even when shared: an upper bound).
-- **Skipped**: messages between two declared adults, or between two declared minors before
-  any sign, after which only the lexical stage ran.
+- **No pair updated**: messages between two declared adults, which no stage reads, and
+  between two declared minors before any sign, after which only the lexical stage ran.
 - **Embedding stage**: the share of messages for which `could_change_band` held (one more
   message could lift the pair to `nudge_child` or higher), i.e. where a semantic stage would
   run; measured with a stand-in that finds nothing.
