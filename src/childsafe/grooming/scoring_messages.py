@@ -68,8 +68,7 @@ class MessageOutcome:
 
     ``skipped`` is true when no pair was updated: two declared adults, for whom no stage runs
     and ``hits`` is empty, or two declared minors with no sign in the message and no state yet
-    (only the lexical stage ran). ``semantic`` is true when
-    the semantic stage was called.
+    (only the lexical stage ran). ``semantic`` is true when the semantic stage was called.
     """
 
     message_id: str
