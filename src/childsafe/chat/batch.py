@@ -122,16 +122,25 @@ def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
     for r in batch.relationships:
         pairs[pair_key(*r.accounts)] = r
     unknown = AccountFacts()
+    # One PairFacts per distinct fact set (a batch has few), and each message's time read once.
+    shared: dict[tuple[bool, str | None, bool], PairFacts] = {}
+    timed = sorted(((m.seconds, m) for m in batch.messages), key=_first)  # stable
     out: list[tuple[MessageIn, ChatMessage]] = []
-    for m in sorted(batch.messages, key=lambda m: m.seconds):
-        when = m.seconds
+    for when, m in timed:
         for recipient in m.recipients:
             rel = pairs.get(pair_key(m.sender, recipient))
-            pair = PairFacts(
-                connected=rel.connected if rel else False,
-                known_relationship=rel.relationship if rel else None,
-                guardians_present=m.guardians_present,
+            facts_key = (
+                rel.connected if rel else False,
+                rel.relationship if rel else None,
+                m.guardians_present,
             )
+            pair = shared.get(facts_key)
+            if pair is None:
+                pair = shared[facts_key] = PairFacts(
+                    connected=facts_key[0],
+                    known_relationship=facts_key[1],
+                    guardians_present=facts_key[2],
+                )
             out.append(
                 (
                     m,
@@ -148,6 +157,10 @@ def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
                 )
             )
     return out
+
+
+def _first(item: tuple[float, MessageIn]) -> float:
+    return item[0]
 
 
 def batch_body(messages: Sequence[ChatMessage]) -> dict[str, Any]:
