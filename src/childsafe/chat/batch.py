@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -124,7 +125,7 @@ def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
     unknown = AccountFacts()
     # One PairFacts per distinct fact set (a batch has few), and each message's time read once.
     shared: dict[tuple[bool, str | None, bool], PairFacts] = {}
-    timed = sorted(((m.seconds, m) for m in batch.messages), key=_first)  # stable
+    timed = sorted(((m.seconds, m) for m in batch.messages), key=itemgetter(0))  # stable
     out: list[tuple[MessageIn, ChatMessage]] = []
     for when, m in timed:
         for recipient in m.recipients:
@@ -157,10 +158,6 @@ def to_scorer_messages(batch: ChatBatch) -> list[tuple[MessageIn, ChatMessage]]:
                 )
             )
     return out
-
-
-def _first(item: tuple[float, MessageIn]) -> float:
-    return item[0]
 
 
 def batch_body(messages: Sequence[ChatMessage]) -> dict[str, Any]:

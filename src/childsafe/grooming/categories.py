@@ -48,7 +48,9 @@ class Hit:
     ``span`` is a half-open character range in the *original* message text, so an explanation
     can quote exactly what was said even when it was written "s3cr3t" or "s e c r e t".
     ``pattern_id`` names the rule that fired (stable, ``category.rule``) so reviewers and
-    evaluations can tell rules apart. ``claimed_age`` is set only on age claims.
+    evaluations can tell rules apart. ``claimed_age`` is set only on age claims. A hit that a
+    later stage found or reweighed names that stage first (``learned:``, ``semantic:``,
+    ``unbacked:``, ``vouched:``).
     """
 
     category: Category
@@ -56,3 +58,9 @@ class Hit:
     span: tuple[int, int]
     pattern_id: str
     claimed_age: int | None = None
+
+    @property
+    def as_written(self) -> bool:
+        """Whether this is a rule's own match, as the lexical stage reported it (no stage
+        found it in other words or changed its weight)."""
+        return ":" not in self.pattern_id

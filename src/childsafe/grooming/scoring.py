@@ -380,7 +380,7 @@ class Scorer:
                 and hit.category is Category.PLATFORM_MOVE
                 # A rule's own match, which the sign model backs: not a paraphrase the learned
                 # stages read ("your username will be shown on stream"), nor a discounted one.
-                and ":" not in hit.pattern_id
+                and hit.as_written
                 and state.kind is not PairKind.PEER_MINORS
                 and not state.fast_move
                 and message.time - state.first_time <= cfg.fast_move_seconds
