@@ -113,6 +113,9 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.GIFTS, "i want to send you something nice"),
     (C.GIFTS, "let me treat you to some gems"),
     (C.PHOTO_REQUEST, "put your camera on for a sec"),
+    # Near misses of the vetoes for saying who is not on camera.
+    (C.PHOTO_REQUEST, "why not get on cam"),
+    (C.PHOTO_REQUEST, "you're not on cam yet? turn it on"),
     (C.MEETING_REQUEST, "i could drive to your school on friday"),
     (C.PRESSURE, "you're really hurting my feelings"),
     (C.PRESSURE, "if you cared even a little you would"),
@@ -165,6 +168,8 @@ BENIGN: list[tuple[Category, str]] = [
     (C.SECRECY, "the secret ingredient is cinnamon"),
     (C.PHOTO_REQUEST, "send me a pic of the permission slip"),
     (C.PHOTO_REQUEST, "please send a photo of your worksheet"),
+    (C.PHOTO_REQUEST, "nobody's on camera tonight, just voices"),
+    (C.PHOTO_REQUEST, "we're not on camera, it's audio only"),
     (C.PHOTO_REQUEST, "let's video call with grandma on sunday"),
     (C.PHOTO_REQUEST, "i took a pic of the sunset"),
     (C.MEETING_REQUEST, "meet at the field at 5"),

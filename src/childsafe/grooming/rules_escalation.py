@@ -133,7 +133,12 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "{can you|could you|will you} *2 @CAM call|chat",
         "@CAM call|chat *1 me|tonight|now|later|just",
         "{i could|i can|i will|let me|we could|we can} *1 @CAM call|chat you",
-        unless=FAMILY_CALL,
+        # Saying who is not on camera is not asking anyone on: "nobody's on camera tonight".
+        unless=(
+            *FAMILY_CALL,
+            "{nobody|nobodys|no one} *2 on @CAM",
+            "{i am|we are|were} not on @CAM",
+        ),
     ),
     # -- meeting requests --------------------------------------------------------------------
     rule(
