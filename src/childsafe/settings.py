@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     #: this probability counts at more than the peer weight (``vouched:`` in explanations;
     #: docs/grooming.md, "vouching between minors"). 0 turns it off.
     chat_vouched_above: float = Field(default=0.9, ge=0, lt=1)
+    #: Chat: between two declared minors, one whose messages the sign model reads as this
+    #: many different signs (at 0.8 or more) is scored as a possible adult from then on
+    #: (docs/grooming.md, "signs the model reads between minors"). 0 turns it off.
+    chat_suspect_model_signs: int = Field(default=3, ge=0, le=12)
     #: Chat: messages of the batch attached to a case, at most (the only text ever stored).
     chat_case_messages: int = Field(default=50, ge=0, le=1000)
     #: Chat: forget pairs and senders untouched for this many days, and older band history

@@ -207,6 +207,35 @@ def test_unbacked_below_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  
     assert code != 0 and "--unbacked-below" in err
 
 
+def _notes(cli: Cli, chat: Path, *extra: str) -> list[str]:
+    args = ("chat", "score", str(chat), "--no-semantic", *extra)
+    pairs = [r for r in cli.json_lines(*args) if r.get("type") == "pair"]
+    return [n for p in pairs for n in p["explanation"]["notes"]]
+
+
+def test_suspect_model_signs_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A declared 15-year-old (an account 300 days old) to a 14-year-old: three different signs
+    # that the shipped sign model reads make them a possible adult.
+    facts = [{"declared_age": age, "account_age_days": 300} for age in (15, 14)]
+    texts = ("add me on whisprr", "are your parents home?", "can i see a pic of you?")
+    chat = _write(tmp_path / "chat.jsonl", [
+        {"id": f"m{i}", "t": i, "from": "sender", "to": "kid", "from_facts": facts[0],
+         "to_facts": facts[1], "text": text}
+        for i, text in enumerate(texts)
+    ])  # fmt: skip
+
+    def suspected(*extra: str) -> bool:
+        return any("sign model had read 3 different signs" in n for n in _notes(cli, chat, *extra))
+
+    assert suspected()
+    assert not suspected("--suspect-model-signs", "0")
+    assert not suspected("--suspect-model-signs", "4")
+    monkeypatch.setenv("CHILDSAFE_CHAT_SUSPECT_MODEL_SIGNS", "0")
+    assert not suspected()
+    code, _, err = cli("chat", "score", str(chat), "--suspect-model-signs", "-1", ok=False)
+    assert code != 0 and "--suspect-model-signs" in err
+
+
 def test_vouched_above_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     chat = _one_message(
         tmp_path / "chat.jsonl", 15, 13, "i could come get you after school, nobody needs to know"

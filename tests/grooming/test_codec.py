@@ -14,6 +14,7 @@ from childsafe.grooming.codec import (
     encode_sender,
 )
 from childsafe.grooming.scoring import Scorer, ScorerConfig
+from childsafe.grooming.state import Suspicion
 from tests.chat.conftest import dev_messages
 
 
@@ -67,6 +68,26 @@ def test_fields_missing_from_an_older_record_take_new_state_defaults(scored: Sco
     del data["fast_move"], data["similar_openers"]
     state = decode_pair(data)
     assert state.fast_move is False and state.similar_openers == 0
+
+
+@pytest.mark.parametrize(
+    ("new_account", "why"), [(True, Suspicion.NEW_ACCOUNT), (False, Suspicion.AGE_DOWNPLAYED)]
+)
+def test_an_older_record_keeps_why_a_minor_was_suspected(
+    scored: Scorer, new_account: bool, why: Suspicion
+) -> None:
+    # Records written before ``suspected_why`` said only whether it was a new account.
+    data = encode_pair(scored.pair_state(*next(iter(scored.pairs()))))  # type: ignore[arg-type]
+    del data["suspected_why"], data["model_signs"]
+    data.update(suspected_adult_at="m7", suspected_new_account=new_account)
+    state = decode_pair(data)
+    assert (state.suspected_adult_at, state.suspected_why, state.model_signs) == ("m7", why, 0)
+    data["suspected_adult_at"] = None
+    assert decode_pair(data).suspected_why is None
+    # A new record keeps the reason as written.
+    state.suspected_why, state.model_signs = Suspicion.MODEL_SIGNS, 0b101
+    again = decode_pair(json.loads(json.dumps(encode_pair(state))))
+    assert (again.suspected_why, again.model_signs) == (Suspicion.MODEL_SIGNS, 0b101)
 
 
 def test_unreadable_records_are_refused_by_name() -> None:

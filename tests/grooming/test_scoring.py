@@ -422,7 +422,9 @@ def test_a_new_unconnected_account_with_three_kinds_of_sign_is_a_possible_adult(
         "kid": AccountFacts(declared_age=14, account_age_days=700),
     }
     c = chat(facts, PairFacts(connected=connected))
-    scorer = make_scorer()
+    # The sign model reads these three signs too (it would suspect any account of them): off,
+    # so that only the account's age and connection decide here.
+    scorer = make_scorer(ScorerConfig(suspect_model_signs=0))
     signs = (Category.PLATFORM_MOVE, Category.SUPERVISION_CHECK, Category.PHOTO_REQUEST)
     feed(scorer, [c("x", "kid", SIGNS[cat], float(i)) for i, cat in enumerate(signs)])
     before = risk(scorer, "x")
@@ -446,7 +448,7 @@ def test_negative_new_account_settings_are_refused() -> None:
 def test_suspecting_new_accounts_can_be_turned_off(make_scorer: MakeScorer, chat: MakeChat) -> None:
     facts = {"x": AccountFacts(declared_age=15, account_age_days=3), "kid": TEEN}
     c = chat(facts)
-    scorer = make_scorer(ScorerConfig(suspect_new_account_signs=0))
+    scorer = make_scorer(ScorerConfig(suspect_new_account_signs=0, suspect_model_signs=0))
     signs = (Category.PLATFORM_MOVE, Category.SUPERVISION_CHECK, Category.PHOTO_REQUEST)
     feed(scorer, [c("x", "kid", SIGNS[cat], float(i)) for i, cat in enumerate(signs)])
     state = scorer.pair_state("x", "kid")

@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from childsafe.chat.config import sign_model
 from childsafe.grooming import Band, Category, Hit, Normalized
 from childsafe.grooming.evaluate import run_scorer
+from childsafe.grooming.metadata import AccountFacts
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
 from tests.grooming.conftest import MINOR, Chat
@@ -271,6 +273,88 @@ def test_between_minors_a_vouched_match_counts_above_the_peer_weight(chat: MakeC
     assert lift == pytest.approx(_peer_risk(ScorerConfig(vouched_above=0.0), chat, LIFT)[0])
     # Between an adult and a child, nothing is vouched: the full weight applies already.
     assert _meeting(Scorer(config), chat(), OFFER).pattern_id == "meeting_request.come_get_you"
+
+
+# -- reading declared minors' messages --------------------------------------------------------
+
+#: A declared teenager's messages to a younger one; the cue word of each is what the test model
+#: reads for one category (``_reader``).
+POSING = (
+    ("add me on whisprr, it's quieter there", "quieter", Category.SECRECY),
+    ("your friends are so immature", "immature", Category.ISOLATION),
+    ("you're the only one i talk to", "only", Category.EXCLUSIVITY),
+)
+
+
+def _reader(*, reads: bool = True) -> SignModel:
+    """A model that reads each of ``POSING``'s categories from its cue word (or nothing)."""
+    bias = [-20.0] * len(CATEGORIES)
+    weights: dict[str, tuple[tuple[int, float], ...]] = {}
+    for _, cue, category in POSING:
+        index = CATEGORIES.index(category)
+        bias[index] = -2.0
+        weights[cue] = ((index, 6.0 if reads else -6.0),)
+    return SignModel(weights, tuple(bias), {}, 0.8, 0.5)
+
+
+def _posing(chat: MakeChat, config: ScorerConfig, messages: int) -> tuple[Scorer, Chat]:
+    facts = {"x": AccountFacts(declared_age=15), "kid": AccountFacts(declared_age=14)}
+    c = chat(facts)
+    scorer = Scorer(config)
+    for i, (text, _, _) in enumerate(POSING[:messages]):
+        scorer.process(c("x", "kid", text, float(i)))
+    return scorer, c
+
+
+def test_a_minor_whose_messages_the_model_reads_as_three_signs_is_a_possible_adult(
+    chat: MakeChat,
+) -> None:
+    config = ScorerConfig(sign_model=_reader(), suspect_model_signs=3, suspect_model_above=0.8)
+    two, _ = _posing(chat, config, 2)
+    state = two.pair_state("x", "kid")
+    assert state is not None and state.suspected_adult_at is None
+    three, c = _posing(chat, config, 3)
+    state = three.pair_state("x", "kid")
+    assert state is not None and state.suspected_adult_at == "m3"
+    three.process(c("x", "kid", "wanna meet irl?", 10.0))
+    report = three.pair_report("x", "kid")
+    assert report is not None
+    assert any("sign model had read 3 different signs" in n for n in report.explanation.notes)
+    meeting = next(ce for ce in report.explanation.categories
+                   if ce.category is Category.MEETING_REQUEST)  # fmt: skip
+    assert meeting.evidence == pytest.approx(0.7)  # the full weight, not the peer weight
+    # The same rules' matches, but a model that does not read the signs, or the setting off:
+    # the peer weights apply.
+    for other in (
+        replace(config, sign_model=_reader(reads=False)),
+        replace(config, suspect_model_signs=0),
+    ):
+        scorer, c = _posing(chat, other, 3)
+        scorer.process(c("x", "kid", "wanna meet irl?", 10.0))
+        report = scorer.pair_report("x", "kid")
+        assert report is not None
+        assert not any("possible adult" in n for n in report.explanation.notes)
+        meeting = next(ce for ce in report.explanation.categories
+                       if ce.category is Category.MEETING_REQUEST)  # fmt: skip
+        assert meeting.evidence == pytest.approx(0.7 * other.peer_weights[Category.MEETING_REQUEST])
+        assert report.risk < three.pair_report("x", "kid").risk  # type: ignore[union-attr]
+
+
+def test_reading_minors_messages_refuses_impossible_settings() -> None:
+    with pytest.raises(ValueError, match="suspect_model_signs"):
+        ScorerConfig(suspect_model_signs=-1)
+    with pytest.raises(ValueError, match="suspect_model_above"):
+        ScorerConfig(suspect_model_above=1.0)
+
+
+def test_between_an_adult_and_a_child_the_model_is_not_read_for_suspicion(chat: MakeChat) -> None:
+    config = ScorerConfig(sign_model=_reader())
+    c = chat({"x": AccountFacts(declared_age=30), "kid": AccountFacts(declared_age=14)})
+    scorer = Scorer(config)
+    for i, (text, _, _) in enumerate(POSING):
+        scorer.process(c("x", "kid", text, float(i)))
+    state = scorer.pair_state("x", "kid")
+    assert state is not None and state.model_signs == 0 and state.suspected_adult_at is None
 
 
 # -- training and data -------------------------------------------------------------------------

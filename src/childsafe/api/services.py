@@ -96,6 +96,7 @@ class Services:
                 settings.chat_sign_model,
                 settings.chat_unbacked_below,
                 settings.chat_vouched_above,
+                settings.chat_suspect_model_signs,
             ),
             case_band=Band(settings.chat_case_band),
             case_messages=settings.chat_case_messages,

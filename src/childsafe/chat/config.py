@@ -56,10 +56,12 @@ def scorer_config(
     signs: str = "shipped",
     unbacked_below: float | None = None,
     vouched_above: float | None = None,
+    suspect_model_signs: int | None = None,
 ) -> ScorerConfig:
     """The scorer's configuration with the operator's band thresholds, family register, sign
-    model, its floor for backing the rules and its bar for vouching between minors (default:
-    the scorer's); a bad name or value raises ``ValueError`` saying which."""
+    model, its floor for backing the rules, its bar for vouching between minors and the number
+    of signs it must read for a declared minor to be a possible adult (default: the scorer's);
+    a bad name or value raises ``ValueError`` saying which."""
     known = {f.name for f in fields(BandThresholds)}
     unknown = sorted(set(bands) - known)
     if unknown:
@@ -81,6 +83,8 @@ def scorer_config(
         config = replace(config, unbacked_below=unbacked_below)
     if vouched_above is not None:
         config = replace(config, vouched_above=vouched_above)
+    if suspect_model_signs is not None:
+        config = replace(config, suspect_model_signs=suspect_model_signs)
     return config
 
 

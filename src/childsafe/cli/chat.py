@@ -99,12 +99,30 @@ VouchedOption = Annotated[
 ]
 
 
+SuspectOption = Annotated[
+    int | None,
+    typer.Option(
+        "--suspect-model-signs",
+        min=0,
+        max=12,
+        metavar="N",
+        help="Between two declared minors, one whose messages the sign model reads as N "
+        "different signs is scored as a possible adult; 0 turns it off "
+        "(default: CHILDSAFE_CHAT_SUSPECT_MODEL_SIGNS).",
+    ),
+]
+
+
 def _unbacked(cli: CliContext, value: float | None) -> float:
     return cli.settings.chat_unbacked_below if value is None else value
 
 
 def _vouched(cli: CliContext, value: float | None) -> float:
     return cli.settings.chat_vouched_above if value is None else value
+
+
+def _suspect(cli: CliContext, value: int | None) -> int:
+    return cli.settings.chat_suspect_model_signs if value is None else value
 
 
 def _learned(
@@ -269,6 +287,7 @@ def eval_(
     signs: SignModelOption = None,
     unbacked: UnbackedOption = None,
     vouched: VouchedOption = None,
+    suspect: SuspectOption = None,
 ) -> None:
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
@@ -295,6 +314,7 @@ def eval_(
         sign_model=_sign_model(cli, signs),
         unbacked_below=_unbacked(cli, unbacked),
         vouched_above=_vouched(cli, vouched),
+        suspect_model_signs=_suspect(cli, suspect),
     )
     total = sum(len(r["messages"]) for r in chosen)
     with _progress(cli, "scoring") as progress:
@@ -350,6 +370,7 @@ def score(
     signs: SignModelOption = None,
     unbacked: UnbackedOption = None,
     vouched: VouchedOption = None,
+    suspect: SuspectOption = None,
 ) -> None:
     """Score conversations: each pair's and sender's risk and band, with explanations, and
     every band change in order. Bands, the embedding stage, the family register and the sign
@@ -371,6 +392,7 @@ def score(
         sign_model=_sign_model(cli, signs),
         unbacked_below=_unbacked(cli, unbacked),
         vouched_above=_vouched(cli, vouched),
+        suspect_model_signs=_suspect(cli, suspect),
     )
     records = _read_jsonl(cli, file)
     try:

@@ -27,7 +27,7 @@ from childsafe.grooming.bands import Band
 from childsafe.grooming.categories import Category
 from childsafe.grooming.metadata import AccountFacts, PairFacts, PairKind
 from childsafe.grooming.state import Contact as _Contact
-from childsafe.grooming.state import EvidenceRef, PairState, SenderState
+from childsafe.grooming.state import EvidenceRef, PairState, SenderState, Suspicion
 
 #: Bumped when a stored record can no longer be read by the generic rules above.
 VERSION = 1
@@ -77,6 +77,7 @@ _PAIR_ENCODERS: dict[str, Callable[[Any], Any]] = {
     "updated": lambda a: None if a is None else list(a),
     "counts": lambda a: None if a is None else list(a),
     "refs": lambda refs: None if refs is None else [_ref(r) for r in refs],
+    "suspected_why": lambda s: None if s is None else s.value,
 }
 
 _PAIR_DECODERS: dict[str, Callable[[Any], Any]] = {
@@ -89,7 +90,11 @@ _PAIR_DECODERS: dict[str, Callable[[Any], Any]] = {
     "updated": lambda v: None if v is None else array("d", v),
     "counts": lambda v: None if v is None else array("H", v),
     "refs": lambda v: None if v is None else [_unref(r) for r in v],
+    "suspected_why": lambda v: None if v is None else Suspicion(v),
 }
+
+#: Before ``suspected_why``, a record said only whether a suspected minor was a new account.
+_LEGACY_SUSPECTED_NEW_ACCOUNT = "suspected_new_account"
 
 
 def _encode_slots(
@@ -139,6 +144,9 @@ def decode_pair(data: Mapping[str, Any]) -> PairState:
         raise StateFormatError(f"not a pair state record: {e}") from None
     state = PairState(kind, first, AccountFacts(), AccountFacts(), PairFacts(), None)
     _decode_slots(state, PairState.__slots__, data, _PAIR_DECODERS)
+    if state.suspected_adult_at is not None and "suspected_why" not in data:
+        legacy = bool(data.get(_LEGACY_SUSPECTED_NEW_ACCOUNT))
+        state.suspected_why = Suspicion.NEW_ACCOUNT if legacy else Suspicion.AGE_DOWNPLAYED
     return state
 
 

@@ -65,7 +65,14 @@ from childsafe.grooming.scoring_reports import (
 from childsafe.grooming.scoring_senders import record_first_contact, sender_report, update_sender
 from childsafe.grooming.signmodel import MIN_WORDS as SIGN_MIN_WORDS
 from childsafe.grooming.signmodel import VOUCHED
-from childsafe.grooming.state import CATEGORIES, INDEX, EvidenceRef, PairState, SenderState
+from childsafe.grooming.state import (
+    CATEGORIES,
+    INDEX,
+    EvidenceRef,
+    PairState,
+    SenderState,
+    Suspicion,
+)
 
 # The scorer's types live in the ``scoring_*`` modules; they stay importable from here.
 __all__ = [
@@ -113,6 +120,10 @@ class Scorer:
         self._learned_strength = model.max_strength if model is not None else 0.0
         self._backing = model is not None and self.config.unbacked_below > 0.0
         self._vouching = model is not None and self.config.vouched_above > 0.0
+        self._reading_minors = model is not None and self.config.suspect_model_signs > 0
+        self._model_categories = (
+            tuple(sorted(INDEX[c] for c in model.learned)) if model is not None else ()
+        )
         # Injected maps let a service keep the state elsewhere (the store loads the pairs and
         # senders a batch touches, the scorer updates them, the store writes them back).
         self._pairs: MutableMapping[tuple[str, str], PairState] = {} if pairs is None else pairs
@@ -172,6 +183,8 @@ class Scorer:
                 probs = None
                 if hits and (self._vouching if peer else self._backing):
                     hits, probs = self._back(hits, normalized, peer=peer)
+                if peer and self._reading_minors and state.suspected_adult_at is None:
+                    probs = self._read_between_minors(state, message, normalized, probs)
                 if (
                     self._beyond_rules
                     and self._may_find(normalized)
@@ -233,6 +246,36 @@ class Scorer:
         if peer:
             return model.vouch(hits, probs, cfg.vouched_above), probs
         return model.back(hits, probs, cfg.unbacked_below, cfg.unbacked_factor), probs
+
+    def _read_between_minors(
+        self,
+        state: PairState,
+        message: ChatMessage,
+        normalized: Normalized,
+        probs: list[float] | None,
+    ) -> list[float] | None:
+        """Between two declared minors, note the categories the sign model reads at
+        ``suspect_model_above`` in the adult side's message, and score them as a possible adult
+        once there are ``suspect_model_signs`` of them; returns the probabilities for reuse.
+
+        Why not through the gate: between minors the gate looks one message ahead at the peer
+        weights, so it stays shut for signs that matter only together, and the model was never
+        asked about most of a posing adult's messages. Only tracked pairs are read (one of them
+        has sent a message a rule matched), which keeps the model off most teenagers' chat."""
+        model = self.config.sign_model
+        assert model is not None  # _reading_minors says so
+        if probs is None:
+            probs = model.probabilities(normalized.words)
+            if probs is None:
+                return None
+        above = self.config.suspect_model_above
+        for index in self._model_categories:
+            if probs[index] >= above:
+                state.model_signs |= 1 << index
+        if state.model_signs.bit_count() >= self.config.suspect_model_signs:
+            state.suspected_adult_at = message.id
+            state.suspected_why = Suspicion.MODEL_SIGNS
+        return probs
 
     def _learned_and_semantic(
         self,
@@ -363,6 +406,7 @@ class Scorer:
                 if state.kind is PairKind.PEER_MINORS:
                     if hit.category is Category.AGE_DECEPTION and state.suspected_adult_at is None:
                         state.suspected_adult_at = message.id
+                        state.suspected_why = Suspicion.AGE_DOWNPLAYED
                     weight = 1.0 if state.suspected_adult_at is not None else self._peer[index]
                     if hit.pattern_id.startswith(VOUCHED):
                         weight = max(weight, cfg.vouched_weight)
@@ -421,7 +465,7 @@ class Scorer:
             and state.adult_signs.bit_count() >= cfg.suspect_new_account_signs
         ):
             state.suspected_adult_at = message.id
-            state.suspected_new_account = True
+            state.suspected_why = Suspicion.NEW_ACCOUNT
 
     # -- risk ----------------------------------------------------------------------------------
 

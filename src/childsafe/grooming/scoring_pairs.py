@@ -22,7 +22,7 @@ from childsafe.grooming.scoring_reports import (
     FactorEffect,
     PairReport,
 )
-from childsafe.grooming.state import CATEGORIES, PairState, SenderState
+from childsafe.grooming.state import CATEGORIES, PairState, SenderState, Suspicion
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +155,20 @@ def pair_report(
     notes: list[str] = []
     if state.kind is PairKind.PEER_MINORS:
         notes.append("both accounts declared minors: signs count at the peer weights")
-        if state.suspected_adult_at is not None and state.suspected_new_account:
+        why = state.suspected_why
+        if why is Suspicion.NEW_ACCOUNT:
             notes.append(
                 "a new account, not connected to the child, had shown "
                 f"{cfg.suspect_new_account_signs} different signs by message "
                 f"{state.suspected_adult_at}: scored as a possible adult from then on"
             )
-        elif state.suspected_adult_at is not None:
+        elif why is Suspicion.MODEL_SIGNS:
+            notes.append(
+                f"by message {state.suspected_adult_at} the sign model had read "
+                f"{cfg.suspect_model_signs} different signs in this account's messages at "
+                f"{cfg.suspect_model_above:g} or more: scored as a possible adult from then on"
+            )
+        elif why is Suspicion.AGE_DOWNPLAYED:
             notes.append(
                 f"the adult side played age down in message {state.suspected_adult_at}: "
                 "scored as a possible adult from then on"

@@ -21,6 +21,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from hashlib import blake2b
 
 from childsafe.grooming.bands import Band
@@ -30,6 +31,19 @@ from childsafe.grooming.metadata import AccountFacts, PairFacts, PairKind
 CATEGORIES: tuple[Category, ...] = tuple(Category)
 N_CATEGORIES = len(CATEGORIES)
 INDEX: dict[Category, int] = {c: i for i, c in enumerate(CATEGORIES)}
+
+
+class Suspicion(Enum):
+    """Why a declared minor is scored as a possible adult (``PairState.suspected_why``)."""
+
+    #: They played their age down ("age is just a number").
+    AGE_DOWNPLAYED = "age_downplayed"
+    #: A new account, not connected to the child, showed several different signs
+    #: (``ScorerConfig.suspect_new_account_signs``).
+    NEW_ACCOUNT = "new_account"
+    #: The sign model read several different signs in their messages at a probability it
+    #: gives teenagers' own look-alikes rarely (``ScorerConfig.suspect_model_signs``).
+    MODEL_SIGNS = "model_signs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +90,14 @@ class PairState:
         "messages_in",
         "messages_out",
         "minor_facts",
+        "model_signs",
         "refs",
         "register_messages",
         "register_sum",
         "risk",
         "similar_openers",
         "suspected_adult_at",
-        "suspected_new_account",
+        "suspected_why",
         "updated",
     )
 
@@ -112,11 +127,11 @@ class PairState:
         self.claimed_age: int | None = None
         self.fast_move = False
         self.suspected_adult_at: str | None = None
-        # Why: False when the adult side played age down, True when a new, unconnected account
-        # showed several different signs (``ScorerConfig.suspect_new_account_signs``).
-        self.suspected_new_account = False
-        # The categories the adult side has shown, one bit each (``CATEGORIES`` order).
+        self.suspected_why: Suspicion | None = None
+        # The categories the adult side has shown, one bit each (``CATEGORIES`` order), and,
+        # between two declared minors, those the sign model read at ``suspect_model_above``.
         self.adult_signs = 0
+        self.model_signs = 0
         self.fan_out = 0
         self.similar_openers = 0
         # Family cues in the conversation (``kinship``): messages of each side, whether the
