@@ -19,6 +19,7 @@ from childsafe.grooming.evaluate import run_scorer
 from childsafe.grooming.metadata import AccountFacts
 from childsafe.grooming.scoring import ChatMessage, Scorer, ScorerConfig
 from childsafe.grooming.signmodel import CATEGORIES, SignModel, features, shipped_sign_model
+from childsafe.grooming.state import Suspicion
 from tests.grooming.conftest import MINOR, Chat
 from tests.grooming.test_register import (
     assert_loads_trained_files,
@@ -415,3 +416,26 @@ def test_vouching_finds_adults_posing_as_teenagers_a_model_without_them_never_re
     assert sum(o.flagged for o in vouched if o.risky) > sum(o.flagged for o in plain if o.risky)
     teens = sum(o.flagged for o in vouched if not o.risky)
     assert teens <= sum(o.flagged for o in plain if not o.risky) + 1
+
+
+def test_the_account_the_model_reads_as_a_possible_adult_is_the_one_writing_the_signs(
+    tmp_path: Path,
+) -> None:
+    # Writer D of the second teen-peer set, left out of training: where reading the declared
+    # minors' messages makes an account a possible adult in a risky conversation, it is the
+    # account that wrote the signs, never the child; and it finds more of D's posing adults
+    # than with it off.
+    model, a = _without("psd", "peers-v2.jsonl", tmp_path)
+    outcomes, scorer = run_scorer(a, ScorerConfig(sign_model=model))
+    signers = {m["from"] for c in a for m in c["messages"] if m.get("signs")}
+    risky_accounts = {acc for c in a if c["risky"] for acc in c["accounts"]}
+    suspected = [
+        adult
+        for adult, minor in scorer.pairs()
+        if adult in risky_accounts
+        and scorer.pair_state(adult, minor).suspected_why is Suspicion.MODEL_SIGNS  # type: ignore[union-attr]
+    ]
+    assert len(suspected) >= 5
+    assert all(adult in signers for adult in suspected)
+    off, _ = run_scorer(a, ScorerConfig(sign_model=model, suspect_model_signs=0))
+    assert sum(o.flagged for o in outcomes if o.risky) > sum(o.flagged for o in off if o.risky)
