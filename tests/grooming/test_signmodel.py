@@ -341,6 +341,53 @@ def test_a_minor_whose_messages_the_model_reads_as_three_signs_is_a_possible_adu
         assert report.risk < three.pair_report("x", "kid").risk  # type: ignore[union-attr]
 
 
+def test_between_minors_a_message_the_model_reads_as_a_sign_opens_the_pair(
+    chat: MakeChat,
+) -> None:
+    # No rule matches "it's way quieter over there"; the model reads secrecy in it. Before,
+    # a pair of declared minors was tracked only from a rule's match, so such messages were
+    # lost to the three-sign count.
+    facts = {"x": AccountFacts(declared_age=15), "kid": AccountFacts(declared_age=14)}
+    quiet = "its way quieter over there tbh"
+    for config, tracked in (
+        (ScorerConfig(sign_model=_reader()), True),
+        (ScorerConfig(sign_model=_reader(reads=False)), False),
+        (ScorerConfig(sign_model=_reader(), suspect_model_signs=0), False),
+    ):
+        c = chat(facts)
+        scorer = Scorer(config)
+        assert not scorer.process(c("x", "kid", quiet, 0.0)).hits
+        scorer.process(c("x", "kid", "that boss is impossible", 1.0))
+        state = scorer.pair_state("x", "kid")
+        assert (state is not None) is tracked
+        if state is not None:
+            assert state.model_signs == 1 << CATEGORIES.index(Category.SECRECY)
+            assert not state.has_evidence  # the reading adds no evidence by itself
+
+
+def test_once_a_minor_is_a_possible_adult_every_sign_the_model_reads_counts(
+    chat: MakeChat,
+) -> None:
+    # After the three signs and a fourth, a meeting that only the model reads ("the park"):
+    # one learned hit could not lift the pair a band on its own, so the gate alone would not
+    # let the model add it; for a declared minor scored as a possible adult it counts anyway.
+    model = _reader()
+    meeting = CATEGORIES.index(Category.MEETING_REQUEST)
+    bias = list(model.bias)
+    bias[meeting] = -2.0
+    model = SignModel({**model.weights, "park": ((meeting, 6.0),)}, tuple(bias), {}, 0.8, 0.5)
+    scorer, c = _posing(chat, ScorerConfig(sign_model=model), 3)
+    state = scorer.pair_state("x", "kid")
+    assert state is not None and state.suspected_adult_at == "m3"
+    scorer.process(c("x", "kid", "nobody gets you like i do", 3.0))
+    assert not scorer.could_change_band(("x", "kid"), 4.0)  # the next band is out of reach
+    hits = scorer.process(c("x", "kid", "see you down at the park later", 4.0)).hits
+    assert [h.pattern_id for h in hits] == ["learned:meeting_request"]
+    report = scorer.pair_report("x", "kid")
+    assert report is not None
+    assert any(ce.category is Category.MEETING_REQUEST for ce in report.explanation.categories)
+
+
 def test_reading_minors_messages_refuses_impossible_settings() -> None:
     with pytest.raises(ValueError, match="suspect_model_signs"):
         ScorerConfig(suspect_model_signs=-1)

@@ -161,7 +161,14 @@ class Scorer:
             key = (message.sender, message.recipient)
             peer = forward is PairKind.PEER_MINORS
             state = self._pairs.get(key)
-            if state is not None or not peer or self._may_add(hits, message):
+            probs: list[float] | None = None
+            tracked = state is not None or not peer or self._may_add(hits, message)
+            if not tracked and self._reading_minors:
+                # A message the sign model reads as a sign opens the pair too: an adult posing
+                # as a teenager may write several before any rule matches.
+                probs = self._sign_probabilities(normalized)
+                tracked = probs is not None and self._reads_a_sign(probs)
+            if tracked:
                 state = self._touch(
                     key,
                     state,
@@ -180,15 +187,19 @@ class Scorer:
                     if score is not None:
                         state.register_sum += score
                         state.register_messages += 1
-                probs = None
                 if hits and (self._vouching if peer else self._backing):
-                    hits, probs = self._back(hits, normalized, peer=peer)
+                    hits, probs = self._back(hits, normalized, probs, peer=peer)
                 if peer and self._reading_minors and state.suspected_adult_at is None:
                     probs = self._read_between_minors(state, message, normalized, probs)
                 if (
                     self._beyond_rules
                     and self._may_find(normalized)
-                    and self.could_change_band(key, now)
+                    # A declared minor scored as a possible adult: every sign the learned
+                    # stages read counts, not only one that could change the band at once.
+                    and (
+                        (peer and state.suspected_adult_at is not None)
+                        or self.could_change_band(key, now)
+                    )
                 ):
                     hits, semantic = self._learned_and_semantic(
                         message, normalized, hits, probs, vetoed
@@ -231,15 +242,22 @@ class Scorer:
         )
 
     def _back(
-        self, hits: Sequence[Hit], normalized: Normalized, *, peer: bool
+        self,
+        hits: Sequence[Hit],
+        normalized: Normalized,
+        probs: list[float] | None,
+        *,
+        peer: bool,
     ) -> tuple[Sequence[Hit], list[float] | None]:
-        """The rules' hits as the sign model reads them, and its probabilities for reuse:
-        between an adult side and a minor, those it does not back are discounted
-        (``ScorerConfig.unbacked_below``); between two declared minors, those it vouches for
-        are marked to count at more than the peer weight (``ScorerConfig.vouched_above``)."""
+        """The rules' hits as the sign model reads them, and its probabilities for reuse
+        (``probs``, when the caller has them already): between an adult side and a minor,
+        those it does not back are discounted (``ScorerConfig.unbacked_below``); between two
+        declared minors, those it vouches for are marked to count at more than the peer
+        weight (``ScorerConfig.vouched_above``)."""
         model = self.config.sign_model
         assert model is not None  # _backing or _vouching says so
-        probs = model.probabilities(normalized.words)
+        if probs is None:
+            probs = model.probabilities(normalized.words)
         if probs is None:
             return hits, None
         cfg = self.config
@@ -260,12 +278,9 @@ class Scorer:
 
         Why not through the gate: between minors the gate looks one message ahead at the peer
         weights, so it stays shut for signs that matter only together, and the model was never
-        asked about most of a posing adult's messages. Only tracked pairs are read (one of them
-        has sent a message a rule matched), which keeps the model off most teenagers' chat."""
-        model = self.config.sign_model
-        assert model is not None  # _reading_minors says so
+        asked about most of a posing adult's messages."""
         if probs is None:
-            probs = model.probabilities(normalized.words)
+            probs = self._sign_probabilities(normalized)
             if probs is None:
                 return None
         above = self.config.suspect_model_above
@@ -276,6 +291,16 @@ class Scorer:
             state.suspected_adult_at = message.id
             state.suspected_why = Suspicion.MODEL_SIGNS
         return probs
+
+    def _sign_probabilities(self, normalized: Normalized) -> list[float] | None:
+        model = self.config.sign_model
+        assert model is not None  # _reading_minors says so
+        return model.probabilities(normalized.words)
+
+    def _reads_a_sign(self, probs: Sequence[float]) -> bool:
+        """Whether the sign model reads some category at ``suspect_model_above``."""
+        above = self.config.suspect_model_above
+        return any(probs[index] >= above for index in self._model_categories)
 
     def _learned_and_semantic(
         self,
