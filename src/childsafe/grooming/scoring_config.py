@@ -150,11 +150,12 @@ class ScorerConfig:
     vouched_weight: float = 0.6
     #: Two declared minors, one of which has written ``suspect_model_signs`` different signs
     #: that the sign model reads at ``suspect_model_above`` or more (in any of their messages
-    #: to the child once the pair is tracked, with or without a rule's match): scored as a
-    #: possible adult from then on. The model learned teenagers' own look-alikes as
+    #: to the child, with or without a rule's match; such a message also starts tracking the
+    #: pair): scored as a possible adult from then on, and the learned stages then read every
+    #: message of theirs, past the gate. The model learned teenagers' own look-alikes as
     #: negatives, so several different signs it is sure of read like an adult posing as a
     #: teenager whose evidence the peer weights keep low one sign at a time. Leaving one dev
-    #: writer out at a time (embedding stage on), it found 83 of 100 such adults instead of
+    #: writer out at a time (embedding stage on), it found 89 of 100 such adults instead of
     #: 80 for the same 5 of 300 teenagers' conversations flagged (docs/grooming.md, "signs the
     #: model reads between minors"). 0 turns it off.
     suspect_model_signs: int = 3
