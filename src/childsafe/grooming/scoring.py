@@ -16,12 +16,14 @@ signs were seen, in whatever order: there are no fixed stages. ``multiplier`` is
 the metadata effects (``metadata``). A sender's risk is the noisy-or of the risks of their
 riskiest pairs.
 
-The per-message path is built to be cheap. The lexical detector runs on every message; two
-declared adults stop there; two declared minors stop there unless a sign was found; adult-minor
-pairs update a few counters and only recompute their risk when a sign was found (or, for decay,
-at most once per ``reevaluate_seconds``). A later embedding stage plugs in through
-:class:`SemanticStage` and is called only when one message could move the pair into a band at
-or above ``semantic_min_band`` (see :meth:`Scorer.could_change_band`).
+The per-message path is built to be cheap. Two declared adults are not read at all; the
+lexical detector runs on every other message; two declared minors stop after it and the sign
+model's reading (which looks for an adult posing as a teenager) unless a sign was found;
+adult-minor pairs update a few counters and only recompute their risk when a sign was found
+(or, for decay, at most once per ``reevaluate_seconds``). A later embedding stage plugs in
+through :class:`SemanticStage` and is called only when one message could move the pair into a
+band at or above ``semantic_min_band`` (see :meth:`Scorer.could_change_band`), or for a
+declared minor scored as a possible adult.
 
 Pure: no I/O, no clock (time comes with the messages), no global state.
 
