@@ -169,7 +169,7 @@ class Scorer:
                 # A message the sign model reads as a sign opens the pair too: an adult posing
                 # as a teenager may write several before any rule matches.
                 probs = self._sign_probabilities(normalized)
-                tracked = probs is not None and self._reads_a_sign(probs)
+                tracked = probs is not None and self._signs_read(probs) != 0
             if tracked:
                 state = self._touch(
                     key,
@@ -259,7 +259,7 @@ class Scorer:
         model = self.config.sign_model
         assert model is not None  # _backing or _vouching says so
         if probs is None:
-            probs = model.probabilities(normalized.words)
+            probs = self._sign_probabilities(normalized)
         if probs is None:
             return hits, None
         cfg = self.config
@@ -285,24 +285,24 @@ class Scorer:
             probs = self._sign_probabilities(normalized)
             if probs is None:
                 return None
-        above = self.config.suspect_model_above
-        for index in self._model_categories:
-            if probs[index] >= above:
-                state.model_signs |= 1 << index
+        state.model_signs |= self._signs_read(probs)
         if state.model_signs.bit_count() >= self.config.suspect_model_signs:
-            state.suspected_adult_at = message.id
-            state.suspected_why = Suspicion.MODEL_SIGNS
+            state.suspect(message.id, Suspicion.MODEL_SIGNS)
         return probs
 
     def _sign_probabilities(self, normalized: Normalized) -> list[float] | None:
         model = self.config.sign_model
-        assert model is not None  # _reading_minors says so
+        assert model is not None  # every caller checks that the model is on
         return model.probabilities(normalized.words)
 
-    def _reads_a_sign(self, probs: Sequence[float]) -> bool:
-        """Whether the sign model reads some category at ``suspect_model_above``."""
+    def _signs_read(self, probs: Sequence[float]) -> int:
+        """The categories the sign model reads at ``suspect_model_above``, one bit each."""
         above = self.config.suspect_model_above
-        return any(probs[index] >= above for index in self._model_categories)
+        bits = 0
+        for index in self._model_categories:
+            if probs[index] >= above:
+                bits |= 1 << index
+        return bits
 
     def _learned_and_semantic(
         self,
@@ -432,8 +432,7 @@ class Scorer:
             if forward_side:
                 if state.kind is PairKind.PEER_MINORS:
                     if hit.category is Category.AGE_DECEPTION and state.suspected_adult_at is None:
-                        state.suspected_adult_at = message.id
-                        state.suspected_why = Suspicion.AGE_DOWNPLAYED
+                        state.suspect(message.id, Suspicion.AGE_DOWNPLAYED)
                     weight = 1.0 if state.suspected_adult_at is not None else self._peer[index]
                     if hit.pattern_id.startswith(VOUCHED):
                         weight = max(weight, cfg.vouched_weight)
@@ -491,8 +490,7 @@ class Scorer:
             and not message.pair.connected
             and state.adult_signs.bit_count() >= cfg.suspect_new_account_signs
         ):
-            state.suspected_adult_at = message.id
-            state.suspected_why = Suspicion.NEW_ACCOUNT
+            state.suspect(message.id, Suspicion.NEW_ACCOUNT)
 
     # -- risk ----------------------------------------------------------------------------------
 

@@ -41,8 +41,8 @@ class Suspicion(Enum):
     #: A new account, not connected to the child, showed several different signs
     #: (``ScorerConfig.suspect_new_account_signs``).
     NEW_ACCOUNT = "new_account"
-    #: The sign model read several different signs in their messages at a probability it
-    #: gives teenagers' own look-alikes rarely (``ScorerConfig.suspect_model_signs``).
+    #: The sign model read several different signs in their messages
+    #: (``ScorerConfig.suspect_model_signs`` at ``suspect_model_above``).
     MODEL_SIGNS = "model_signs"
 
 
@@ -147,6 +147,11 @@ class PairState:
         self.register_messages = 0
         self.band = Band.NONE
         self.risk = 0.0
+
+    def suspect(self, message_id: str, why: Suspicion) -> None:
+        """Score the adult side, a declared minor, as a possible adult from ``message_id`` on."""
+        self.suspected_adult_at = message_id
+        self.suspected_why = why
 
     # -- evidence --------------------------------------------------------------------------
 
