@@ -82,6 +82,9 @@ def test_bad_batches_are_refused_naming_the_problem_and_nothing_is_kept(api: Api
         ({"messages": good, "accounts": {"acct_a": {"declared_age": 300}}}, "declared_age"),
         ({"messages": [{**good[0], "colour": "red"}]}, "colour"),
         ({"messages": [{**good[0], "text": "x" * 4001}]}, "text"),
+        # PostgreSQL cannot store U+0000; refused up front, not when a case is written.
+        ({"messages": [{**good[0], "text": "hi\x00 there"}]}, "NUL character"),
+        ({"messages": [{**good[0], "conversation_id": "c\x00"}]}, "NUL character"),
     ]
     for body, needle in cases:
         r = post(api, body, key)

@@ -18,7 +18,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from childsafe.grooming.metadata import AccountFacts, PairFacts
 from childsafe.grooming.scoring_messages import ChatMessage
@@ -30,7 +30,17 @@ MAX_RECIPIENTS = 64
 MAX_TEXT_CHARS = 4000
 ID_MAX = 256
 
-AccountId = Annotated[str, Field(min_length=1, max_length=ID_MAX, examples=["acct_1234"])]
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL cannot store U+0000 in text or JSON, and the texts of a case are stored: a
+    batch holding one is refused by name instead of failing when its case is written."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000), which cannot be stored")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+AccountId = Annotated[str, Field(min_length=1, max_length=ID_MAX, examples=["acct_1234"]), NoNul]
 
 
 class AccountIn(BaseModel):
@@ -63,14 +73,16 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: AccountId = Field(description="the platform's message id", examples=["msg_1"])
-    conversation_id: str | None = Field(default=None, max_length=ID_MAX, examples=["conv_9"])
+    conversation_id: Annotated[str, NoNul] | None = Field(
+        default=None, max_length=ID_MAX, examples=["conv_9"]
+    )
     sender: AccountId
     recipients: list[AccountId] = Field(min_length=1, max_length=MAX_RECIPIENTS)
     time: float | datetime = Field(
         description="seconds since the epoch, or ISO 8601 with a time zone",
         examples=["2026-11-22T14:00:00Z"],
     )
-    text: str = Field(max_length=MAX_TEXT_CHARS)
+    text: Annotated[str, NoNul] = Field(max_length=MAX_TEXT_CHARS)
     guardians_present: bool = Field(
         default=False, description="sent in a group in which a guardian of the child takes part"
     )
