@@ -76,6 +76,12 @@ def _minor(kin: KinshipDetector, detector: LexicalDetector, text: str) -> bool:
         "hi ninang",
         "grandpa come see my farm",
         "mum look at this",
+        # An answer after the family term, and the child naming the relationship.
+        "mom no its not done",
+        "tio no way",
+        "mum yes",
+        "ur my mum u have to say that",
+        "you're my favourite aunty",
     ],
 )
 def test_the_child_addressing_family_is_a_cue(
@@ -107,6 +113,10 @@ def test_the_child_addressing_family_is_a_cue(
         "lola ate my sock",
         "dad comes home at 6",
         "mum helps at the shop",
+        "my mom no longer checks",
+        "you know my mom",
+        "you are my moms friend right",
+        "mom okd it",
     ],
 )
 def test_the_child_talking_about_their_own_family_is_not(

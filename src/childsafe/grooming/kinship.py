@@ -8,8 +8,9 @@ and about household routine ("did you feed the dog?", "dinner is at 6"). This mo
 those cues, one message at a time, and keeps four values on the pair (``PairState``):
 
 - ``kin_minor``: messages in which the **minor side addressed the adult side** with a family
-  term (a vocative: "ok mom", "thanks, grandma", "dad can you ..."). An adult who is not family
-  can write family words, but cannot make the child call them dad, so these count most;
+  term (a vocative: "ok mom", "thanks, grandma", "dad can you ...", "mum no") or named the
+  relationship to them ("ur my mum"). An adult who is not family can write family words, but
+  cannot make the child call them dad, so these count most;
 - ``kin_adult``: messages in which the **adult side** referred to shared family by a bare
   family term used as a name ("grandma sent you ...", "for mom's birthday", not "your mom" or
   "my mom", which anyone says) or to household routine (chores, pets, meals at home, lunch,
@@ -72,6 +73,7 @@ from childsafe.grooming.kinship_words import (
     TRIGGERS,
     WHEREABOUTS,
     YOU,
+    YOU_ARE,
     YOU_WITHIN,
 )
 from childsafe.grooming.normalize import Normalized, Normalizer
@@ -168,6 +170,10 @@ class KinshipDetector:
             before = words[i - 1] if i > 0 else ""
             after = original[message.ends[i] : message.ends[i] + 1]
             comma_before = original[: message.starts[i]].rstrip().endswith(",")
+            if before == "my" and any(
+                tuple(words[max(0, i - 1 - len(y)) : i - 1]) == y for y in YOU_ARE
+            ):
+                return True  # "ur my mum u have to say that", "you're my nan"
             if before in NOT_A_NAME - {"ya"}:
                 continue
             if i == last and (i == 0 or before not in OBJECT_BEFORE or comma_before):

@@ -63,7 +63,9 @@ ADDRESS_BEFORE = _words(
 ADDRESS_AFTER = _words(
     "can could will would where when what please pls plz it its i im you u we my our the "
     # an imperative to the reader: "grandad come see", "mum look"
-    "come look wait stop help hurry guess listen"
+    "come look wait stop help hurry guess listen "
+    # an answer to the reader: "mum no thats so embarrassing", "tio no way", "mom ok fine"
+    "no nope nah yes yeah yep ok okay"
 )
 #: Verbs that make an opening family term the subject of a report, not an address: "mom said
 #: u can't", "dad is picking u up", "grandma sent u a card".
@@ -73,6 +75,9 @@ REPORTING = _words(
     "let lets made makes asked asks got gets and or s"
 )
 YOU = _words("you u ya")
+#: "you're my mum", "ur my nan": the child naming the relationship to the reader ("ur"
+#: arrives as "your").
+YOU_ARE = (("you", "are"), ("your",))
 AUX = _words("did do does are is will would can could have has")
 #: Who an auxiliary opens a question to or for: "can you", "can i", "can we".
 ASKER = YOU | _words("i we")
