@@ -122,6 +122,7 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.PRESSURE, "i was so nice to you and this is what i get"),
     (C.AGE_DECEPTION, "don't care about how old i am"),
     (C.AGE_DECEPTION, "the age on my profile is wrong"),
+    (C.AGE_DECEPTION, "dont go by my profile its wrong"),
     # Wordings added after the family set's dev split (each written anew for this test).
     (C.SUPERVISION_CHECK, "does she ever look through your messages"),
     (C.SUPERVISION_CHECK, "they read your texts or nah"),
@@ -179,6 +180,9 @@ BENIGN: list[tuple[Category, str]] = [
     (C.AGE_PROBING, "how old is your account?"),
     (C.AGE_DECEPTION, "i'm 5 minutes away"),
     (C.AGE_DECEPTION, "im level 15 now"),
+    # A child putting the profile's age right gives the number; the claim is checked instead.
+    (C.AGE_DECEPTION, "11 haha my profile says 12 though"),
+    (C.AGE_DECEPTION, "my profile says 14 cos i typed it wrong"),
     (C.GIFTS, "i'll give you 500 gems for that sword"),
     (C.GIFTS, "trading my dragon skin for 200 coins"),
     (C.GIFTS, "grandma sent you a gift card"),

@@ -277,9 +277,18 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         "i am a? kid|teen|teenager|young too",
         "i am *1 your age",
         "same age as you",
-        "my profile *2 says|said|wrong|old|fake",
-        "age on|in my profile|account|page *3 not|fake|wrong",
         "not *1 worry|care about how old i am",
         "not like other adults|grownups|old",
+    ),
+    rule(
+        Cat.AGE_DECEPTION,
+        "profile_wrong",
+        0.7,
+        "my profile *2 says|said|wrong|old|fake",
+        "age on|in my profile|account|page *3 not|fake|wrong",
+        # A child putting their profile right gives the number ("12 lol my profile says 13",
+        # "my profile says 12 bc i typed it wrong"): the age claim, checked against the
+        # declared age, is the evidence there, not the remark.
+        unless=("my profile *2 says|said|is *1 @AGE",),
     ),
 )
