@@ -70,6 +70,24 @@ def test_a_category_is_the_logistic_of_its_known_features_normalised() -> None:
     assert tiny().probabilities(("keep", "quiet")) is None  # too short to read
 
 
+def test_features_weighing_on_several_categories_add_up_in_each() -> None:
+    isolation = CATEGORIES.index(Category.ISOLATION)
+    bias = [0.5] * len(CATEGORIES)
+    weights = {
+        "only": ((SECRECY, 1.0), (isolation, 2.0)),
+        "me": ((isolation, -0.5),),
+        "only me": ((SECRECY, 0.25), (isolation, 1.5)),
+    }
+    probs = SignModel(weights, tuple(bias), {}).probabilities(("only", "me", "now"))
+    assert probs is not None
+    scale = 1.0 / math.sqrt(3)
+    logistic = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
+    assert probs[SECRECY] == pytest.approx(logistic(1.25 * scale + 0.5))
+    assert probs[isolation] == pytest.approx(logistic(3.0 * scale + 0.5))
+    others = [p for i, p in enumerate(probs) if i not in (SECRECY, isolation)]
+    assert others == pytest.approx([logistic(0.5)] * len(others))
+
+
 def test_hits_above_the_threshold_only_for_categories_not_already_found() -> None:
     text = "keep it quiet ok"
     hits, top = tiny().detect(text, ("keep", "it", "quiet", "ok"), set())

@@ -92,23 +92,35 @@ class SignModel:
         """The categories the model has weights for (``age_deception`` is left to the rules)."""
         return frozenset(CATEGORIES[i] for pairs in self.weights.values() for i, _ in pairs)
 
+    @cached_property
+    def _rows(self) -> dict[str, tuple[float, ...]]:
+        """Per feature, its weight for every category (0 where it has none). Summing these
+        rows column by column is about a third cheaper than adding the sparse pairs one by one
+        in Python: the features a message shares with the model are its common words, which
+        carry weights for most categories (docs/grooming.md, "signs the model reads between
+        minors")."""
+        zero = (0.0,) * len(CATEGORIES)
+        rows: dict[str, tuple[float, ...]] = {}
+        for feature, pairs in self.weights.items():
+            row = list(zero)
+            for index, weight in pairs:
+                row[index] += weight
+            rows[feature] = tuple(row)
+        return rows
+
     def probabilities(self, words: Sequence[str]) -> list[float] | None:
         """Per category (in ``Category`` order), the probability that the message shows it;
         ``None`` for a message too short to read."""
         if len(words) < MIN_WORDS:
             return None
-        sums = [0.0] * len(CATEGORIES)
-        known = 0
-        weights = self.weights
-        for feature in features(words):
-            pairs = weights.get(feature)
-            if pairs is None:
-                continue
-            known += 1
-            for index, weight in pairs:
-                sums[index] += weight
-        scale = 1.0 / math.sqrt(known) if known else 0.0
-        return [_logistic(s * scale + b) for s, b in zip(sums, self.bias, strict=True)]
+        rows = [row for row in map(self._rows.get, features(words)) if row is not None]
+        if not rows:
+            return [_logistic(b) for b in self.bias]
+        scale = 1.0 / math.sqrt(len(rows))
+        return [
+            _logistic(sum(column) * scale + b)
+            for column, b in zip(zip(*rows, strict=True), self.bias, strict=True)
+        ]
 
     def detect(
         self,
