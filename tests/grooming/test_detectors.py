@@ -123,6 +123,10 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.AGE_DECEPTION, "don't care about how old i am"),
     (C.AGE_DECEPTION, "the age on my profile is wrong"),
     (C.AGE_DECEPTION, "dont go by my profile its wrong"),
+    # Parents by the names many families use, and "about" for "around".
+    (C.SUPERVISION_CHECK, "is your mami home yet"),
+    (C.SUPERVISION_CHECK, "is ur mam about tonight"),
+    (C.SECRECY, "never say anything to your abuela"),
     # Wordings added after the family set's dev split (each written anew for this test).
     (C.SUPERVISION_CHECK, "does she ever look through your messages"),
     (C.SUPERVISION_CHECK, "they read your texts or nah"),

@@ -284,8 +284,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         Cat.SUPERVISION_CHECK,
         "parents_around",
         0.7,
-        "are|is your? @PARENT *2 home|around|awake|asleep|nearby|watching|there|out|away|gone|"
-        "working|sleeping|in|close|near",
+        "are|is your? @PARENT *2 home|around|about|awake|asleep|nearby|watching|there|out|away|"
+        "gone|working|sleeping|in|close|near",
         "is|are anyone|anybody|someone|people *1 home|there|around|watching|with",
         "who else is *1 home|there|around|with",
         "anyone else *1 home|there|around|with",
