@@ -127,6 +127,11 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SUPERVISION_CHECK, "is your mami home yet"),
     (C.SUPERVISION_CHECK, "is ur mam about tonight"),
     (C.SECRECY, "never say anything to your abuela"),
+    # The other half of a question about the parents; a cover story.
+    (C.SUPERVISION_CHECK, "does your dad come to games or do you go on your own"),
+    (C.SUPERVISION_CHECK, "does ur mum drive u or do u walk there by urself"),
+    (C.SECRECY, "just tell your mom you're at practice"),
+    (C.SECRECY, "say to them you were at the park"),
     # Wordings added after the family set's dev split (each written anew for this test).
     (C.SUPERVISION_CHECK, "does she ever look through your messages"),
     (C.SUPERVISION_CHECK, "they read your texts or nah"),

@@ -232,8 +232,10 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         # "you don't have to tell your mum", "dont mention the gems to ur parents"
         "{do not|dont|no} {have to|need to} tell *1 your? @PARENT|@ANYONE",
         "not|never mention *4 to your? @PARENT|@ANYONE",
-        # a cover story: "just say u found it"
+        # a cover story: "just say u found it", "tell her you're at a friend's"
         "say you found|won|earned *1 it|them",
+        "{tell|say to} her|him|them *1 {you are|you were|your} at",
+        "{tell|say to} your? @PARENT *1 {you are|you were|your} at",
         unless=(
             *SURPRISE,
             "not tell *2 @PARENT|anyone *2 i said hi|hello",
@@ -316,6 +318,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "by yourself *2 home|house|room|tonight|right now",
         "home with just|only your? @PARENT|@SIBLING",
         "alone *1 {right now|tonight|at home}",
+        # the other half of a question about the parents: "... or are you on your own"
+        "or *4 {on your own|on yer own|by yourself}",
         unless=("alone *2 group|project|team|partner|level|raid|quest",),
     ),
     rule(
