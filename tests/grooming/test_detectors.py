@@ -132,6 +132,11 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SUPERVISION_CHECK, "does ur mum drive u or do u walk there by urself"),
     (C.SECRECY, "just tell your mom you're at practice"),
     (C.SECRECY, "say to them you were at the park"),
+    # Keeping the contact from the team or the group; gifts in a currency no list holds.
+    (C.SECRECY, "no need to tell the squad about this"),
+    (C.SECRECY, "never bring up me to your sister"),
+    (C.GIFTS, "ill send u 750 starbits"),
+    (C.GIFTS, "i'm gonna gift you the gold kart"),
     # Wordings added after the family set's dev split (each written anew for this test).
     (C.SUPERVISION_CHECK, "does she ever look through your messages"),
     (C.SUPERVISION_CHECK, "they read your texts or nah"),
@@ -217,6 +222,7 @@ BENIGN: list[tuple[Category, str]] = [
     (C.SECRECY, "if your mom asks, tell her practice moved to thursday"),
     (C.MEETING_REQUEST, "we'll drive to your grandma's house on sunday"),
     (C.GIFTS, "i want to send you a card for your birthday"),
+    (C.GIFTS, "i'll gift you the new skin for christmas"),
     # Near misses of the wordings added after the family set's dev split.
     (C.SECRECY, "grandma won't see the cake until sunday, it's her surprise"),
     (C.ISOLATION, "they never get the bus on time lol"),

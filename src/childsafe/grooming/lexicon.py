@@ -60,6 +60,10 @@ CLASSES: dict[str, frozenset[str]] = {
         "points diamonds crystals gold glimmers pixelcoins shards crowns"
     ),
     "GIFT": _words("gift gifts present presents surprise"),
+    #: Round amounts of an in-game currency whose name no list can hold ("800 sparks").
+    "AMOUNT": _words(
+        "100 150 200 250 300 400 500 600 700 750 800 900 1000 1200 1500 2000 2500 3000 5000 10000"
+    ),
     "GIFT_THING": _words(
         "phone headphones console stuff something anything clothes shoes outfit pass subscription "
         "card cards game games membership upgrade tablet"

@@ -232,6 +232,9 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         # "you don't have to tell your mum", "dont mention the gems to ur parents"
         "{do not|dont|no} {have to|need to} tell *1 your? @PARENT|@ANYONE",
         "not|never mention *4 to your? @PARENT|@ANYONE",
+        # "dont mention me to her", "dont need to tell ur team", "dont mention it in clan chat"
+        "not|never {mention|bring up} me|us",
+        "not|never *2 tell|mention *3 team|group|clan|class|guild|crew|squad|server",
         # a cover story: "just say u found it", "tell her you're at a friend's"
         "say you found|won|earned *1 it|them",
         "{tell|say to} her|him|them *1 {you are|you were|your} at",
