@@ -133,7 +133,7 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SECRECY, "just tell your mom you're at practice"),
     (C.SECRECY, "say to them you were at the park"),
     # Keeping the contact from the team or the group; gifts in a currency no list holds.
-    (C.SECRECY, "no need to tell the squad about this"),
+    (C.SECRECY, "dont tell ur crew lol"),
     (C.SECRECY, "never bring up me to your sister"),
     (C.GIFTS, "ill send u 750 starbits"),
     (C.GIFTS, "i'm gonna gift you the gold kart"),
