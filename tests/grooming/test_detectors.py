@@ -137,6 +137,11 @@ POSITIVE: list[tuple[Category, str]] = [
     (C.SECRECY, "never bring up me to your sister"),
     (C.GIFTS, "ill send u 750 starbits"),
     (C.GIFTS, "i'm gonna gift you the gold kart"),
+    (C.GIFTS, "ill give u 300 stars"),
+    # Scots spellings, and a cover story about who the child is meeting.
+    (C.AGE_PROBING, "whit age are ye"),
+    (C.SECRECY, "just dinnae tell yer maw"),
+    (C.SECRECY, "tell her ye're seeing yer pals"),
     # Wordings added after the family set's dev split (each written anew for this test).
     (C.SUPERVISION_CHECK, "does she ever look through your messages"),
     (C.SUPERVISION_CHECK, "they read your texts or nah"),

@@ -48,6 +48,8 @@ def norm() -> Normalizer:
         ("mention", "@bob hi", "bob hi"),
         ("punctuation runs do not join words", "wow!!!nice", "wow nice"),
         ("short runs are not joined", "r u a girl", "are you a girl"),
+        ("scots", "dinnae tell yer da, ye ken", "do not tell your da you ken"),
+        ("scots and northern", "whit age are ye, naebody asked", "what age are you nobody asked"),
     ],
 )
 def test_each_evasion_maps_to_the_plain_form(

@@ -472,10 +472,11 @@ def test_on_a_writer_it_was_not_trained_on_it_finds_more_risky_adults(tmp_path: 
 def test_vouching_finds_adults_posing_as_teenagers_a_model_without_them_never_read(
     tmp_path: Path,
 ) -> None:
-    # Writer A of the teen-peer set, left out of training: vouching between declared minors
-    # finds more of A's adults who declare a teenager's age, and flags at most one more of A's
-    # sixty teenagers' conversations.
-    model, a = _without("psa", "peers-v1.jsonl", tmp_path)
+    # Writer E of the teen-peer set, left out of training: vouching between declared minors
+    # finds more of E's adults who declare a teenager's age, and flags at most one more of E's
+    # sixty teenagers' conversations. (Writer A was the example until the rules and the
+    # model's reading of minors' messages found all 20 of A's without vouching.)
+    model, a = _without("pse", "peers-v2.jsonl", tmp_path)
     vouched, _ = run_scorer(a, ScorerConfig(sign_model=model))
     plain, _ = run_scorer(a, ScorerConfig(sign_model=model, vouched_above=0.0))
     assert sum(o.flagged for o in vouched if o.risky) > sum(o.flagged for o in plain if o.risky)

@@ -81,4 +81,12 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "omw": ("on", "my", "way"), "kewl": ("cool",), "nite": ("night",), "rents": ("parents",),
     "fam": ("family",), "wanted2": ("wanted", "to"), "want2": ("want", "to"),
     "2b": ("to", "be"), "ok": ("ok",),
+    # Scots, Irish and northern English spellings, as written in chat.
+    "ye": ("you",), "yer": ("your",), "yere": ("you", "are"), "yous": ("you",),
+    "youse": ("you",), "whit": ("what",), "dinnae": ("do", "not"), "didnae": ("did", "not"),
+    "disnae": ("does", "not"), "doesnae": ("does", "not"), "cannae": ("can", "not"),
+    "wouldnae": ("would", "not"), "couldnae": ("could", "not"), "isnae": ("is", "not"),
+    "wasnae": ("was", "not"), "havnae": ("have", "not"), "havenae": ("have", "not"),
+    "willnae": ("will", "not"), "naebody": ("nobody",), "nae": ("no",), "tae": ("to",),
+    "fae": ("from",), "aff": ("off",), "oot": ("out",), "aboot": ("about",), "hame": ("home",),
 }  # fmt: skip

@@ -36,9 +36,10 @@ CLASSES: dict[str, frozenset[str]] = {
         "parents parent mom moms mum mums mother mothers dad dads father fathers mommy mama momma "
         "daddy papa folks family stepmom stepdad guardian guardians grandma grandpa grandparents "
         "nan nana gran granny aunt uncle "
-        # Irish, northern English and Scots "mam", Spanish and Romanian "mami", "papi" and the
-        # relatives who often raise a child ("is your mam home", "dont tell your tia").
-        "mam mams mammy mami papi abuela abuelo tia tio"
+        # Irish, northern English and Scots "mam", "maw" and "da", Spanish and Romanian "mami"
+        # and "papi", and the relatives who often raise a child ("is your mam home", "dont tell
+        # your tia").
+        "mam mams mammy maw da mami papi abuela abuelo tia tio"
     ),
     "SIBLING": _words("sister sisters brother brothers sis bro siblings"),
     "FRIENDS": _words("friends friend bff bffs bestie besties mates classmates"),

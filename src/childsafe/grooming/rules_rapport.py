@@ -237,8 +237,8 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "not|never *2 tell|mention *3 team|group|clan|class|guild|crew|squad|server",
         # a cover story: "just say u found it", "tell her you're at a friend's"
         "say you found|won|earned *1 it|them",
-        "{tell|say to} her|him|them *1 {you are|you were|your} at",
-        "{tell|say to} your? @PARENT *1 {you are|you were|your} at",
+        "{tell|say to} her|him|them *1 {you are|you were|your} at|meeting|seeing",
+        "{tell|say to} your? @PARENT *1 {you are|you were|your} at|meeting|seeing",
         unless=(
             *SURPRISE,
             "not tell *2 @PARENT|anyone *2 i said hi|hello",
