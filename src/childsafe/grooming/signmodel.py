@@ -94,11 +94,11 @@ class SignModel:
 
     @cached_property
     def _rows(self) -> dict[str, tuple[float, ...]]:
-        """Per feature, its weight for every category (0 where it has none). Summing these
-        rows column by column is about a third cheaper than adding the sparse pairs one by one
-        in Python: the features a message shares with the model are its common words, which
-        carry weights for most categories (docs/grooming.md, "signs the model reads between
-        minors")."""
+        """Per feature, its weight for every category (0 where it has none), built on first
+        use. Summing these rows column by column costs about a third less than adding the
+        sparse pairs one by one in Python: the features a message shares with the model are
+        its common words, which carry weights for most categories (docs/grooming.md, "a
+        second reading by cause", what it costs)."""
         zero = (0.0,) * len(CATEGORIES)
         rows: dict[str, tuple[float, ...]] = {}
         for feature, pairs in self.weights.items():
