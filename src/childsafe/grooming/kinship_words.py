@@ -65,7 +65,8 @@ ADDRESS_AFTER = _words(
     # an imperative to the reader: "grandad come see", "mum look"
     "come look wait stop help hurry guess listen "
     # an answer to the reader: "mum no thats so embarrassing", "tio no way", "mom ok fine"
-    "no nope nah yes yeah yep ok okay"
+    # ("okay" arrives as "ok")
+    "no nope nah yes yeah yep ok"
 )
 #: Verbs that make an opening family term the subject of a report, not an address: "mom said
 #: u can't", "dad is picking u up", "grandma sent u a card".

@@ -70,9 +70,9 @@ ESCALATION_RULES: tuple[Rule, ...] = (
         0.6,
         "i will|can|could|would|might|going|gonna *2 buy|send|give|gift|get|pay|order *1 "
         "you *3 @CURRENCY|@GIFT|@GIFT_THING|money|new|whatever",
-        "i will|can|could|would *1 buy|send|get you *1 @AGE|@AMOUNT|10|some",
+        "i will|can|could|would *1 buy|send|get you *1 @AGE|@AMOUNT|some",
         "i will|can|could|would *1 give you *1 @AMOUNT",
-        "will|can|could|would|might|to|gonna *1 gift you",
+        "will|can|could|would|might|to *1 gift you",
         "i *1 sent|bought|got you *3 @CURRENCY|@GIFT|@GIFT_THING",
         "let me *1 buy|get|send|gift you *3 @CURRENCY|@GIFT|@GIFT_THING|money",
         "{how about|what if} i *1 buy|get|send|gift you",

@@ -322,7 +322,7 @@ RAPPORT_RULES: tuple[Rule, ...] = (
         "home with just|only your? @PARENT|@SIBLING",
         "alone *1 {right now|tonight|at home}",
         # the other half of a question about the parents: "... or are you on your own"
-        "or *4 {on your own|on yer own|by yourself}",
+        "or *4 {on your own|by yourself}",
         unless=("alone *2 group|project|team|partner|level|raid|quest",),
     ),
     rule(
