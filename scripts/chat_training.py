@@ -13,7 +13,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets" / "chat"
-DEFAULT_DATA = ("synthetic-v1.jsonl", "family-v1.jsonl", "family-v2.jsonl", "family-v3.jsonl")
+DEFAULT_DATA = (
+    "synthetic-v1.jsonl",
+    "family-v1.jsonl",
+    "family-v2.jsonl",
+    "family-v3.jsonl",
+    "family-v4.jsonl",
+)
 
 
 def load(paths: Sequence[Path], all_splits: bool) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The family sets (``datasets/chat/family-v1.jsonl`` to ``family-v3.jsonl``): within SAFETY.md, in
+"""The family sets (``datasets/chat/family-v1.jsonl`` to ``family-v4.jsonl``): within SAFETY.md, in
 the dataset format, written apart from the synthetic set and from each other, and the behaviour
 they were written to check."""
 
@@ -25,9 +25,18 @@ SETS = {
     "family-v1.jsonl": ("fd_", "fx_", "fh_"),
     "family-v2.jsonl": ("fj_", "fk_", "fm_", "fq_"),
     "family-v3.jsonl": ("fr_", "fs_", "fz_"),
+    "family-v4.jsonl": ("ft_", "fu_", "fv_", "fw_"),
 }
 #: Every labelled chat set: no hand-written set shares a longer message with another.
-CHAT_SETS = ("synthetic-v1.jsonl", *SETS, "peers-v1.jsonl", "peers-v2.jsonl", "mentors-v1.jsonl")
+CHAT_SETS = (
+    "synthetic-v1.jsonl",
+    *SETS,
+    "peers-v1.jsonl",
+    "peers-v2.jsonl",
+    "peers-v3.jsonl",
+    "mentors-v1.jsonl",
+    "mentors-v2.jsonl",
+)
 
 #: Real products a writer might reach for; every app, game and currency must be invented.
 _BRANDS = (

@@ -1,7 +1,7 @@
-"""The trusted-adult set (``datasets/chat/mentors-v1.jsonl``): within SAFETY.md, in the dataset
-format, written apart from the other sets, and the behaviour it was written to check: teachers',
-coaches', tutors', club leaders' and clan leaders' own look-alikes against adults who abuse such a
-role or claim one."""
+"""The trusted-adult sets (``datasets/chat/mentors-v1.jsonl``, ``mentors-v2.jsonl``): within
+SAFETY.md, in the dataset format, written apart from the other sets, and the behaviour they were
+written to check: teachers', coaches', tutors', club leaders' and clan leaders' own look-alikes
+against adults who abuse such a role or claim one."""
 
 from __future__ import annotations
 
@@ -19,23 +19,31 @@ from tests.grooming.test_family_set import (
 )
 from tests.grooming.test_synth import assert_labelled_conversations
 
-NAME = "mentors-v1.jsonl"
-#: Account-id prefixes, one per writer: A, B and C are dev, Q is held out.
-WRITERS = ("ma_", "mb_", "mc_", "mq_")
+#: Each set's account-id prefixes, one per writer: mentors-v1's A, B and C are dev, Q is held
+#: out; mentors-v2's D, E and F are dev, R is held out.
+MENTOR_SETS = {
+    "mentors-v1.jsonl": ("ma_", "mb_", "mc_", "mq_"),
+    "mentors-v2.jsonl": ("md_", "me_", "mf_", "mr_"),
+}
 ROLES = ("teacher", "coach", "tutor", "youth_leader", "gaming_clan")
 
 
+@pytest.fixture(scope="module", params=sorted(MENTOR_SETS))
+def mentor_set(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def conversations() -> list[dict[str, Any]]:
-    return _read(NAME)
+def conversations(mentor_set: str) -> list[dict[str, Any]]:
+    return _read(mentor_set)
 
 
 def test_format_and_labels(conversations: list[dict[str, Any]]) -> None:
     assert_labelled_conversations(conversations)
 
 
-def test_composition(conversations: list[dict[str, Any]]) -> None:
-    for prefix in WRITERS:
+def test_composition(mentor_set: str, conversations: list[dict[str, Any]]) -> None:
+    for prefix in MENTOR_SETS[mentor_set]:
         mine = [c for c in conversations if next(iter(c["accounts"])).startswith(prefix)]
         benign = Counter(c["relationship"] for c in mine if not c["risky"])
         assert benign == dict.fromkeys(ROLES, 12)
@@ -58,8 +66,10 @@ def test_keeps_to_the_content_rules(conversations: list[dict[str, Any]]) -> None
     assert_within_the_content_rules(conversations)
 
 
-def test_written_apart_from_the_other_sets(conversations: list[dict[str, Any]]) -> None:
-    assert_written_apart(NAME, conversations, WRITERS)
+def test_written_apart_from_the_other_sets(
+    mentor_set: str, conversations: list[dict[str, Any]]
+) -> None:
+    assert_written_apart(mentor_set, conversations, MENTOR_SETS[mentor_set])
 
 
 def test_the_sign_model_keeps_trusted_adults_look_alikes_below_the_alert(

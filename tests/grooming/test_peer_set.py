@@ -1,4 +1,4 @@
-"""The teen-peer sets (``datasets/chat/peers-v1.jsonl``, ``peers-v2.jsonl``): within SAFETY.md,
+"""The teen-peer sets (``datasets/chat/peers-v1.jsonl`` to ``peers-v3.jsonl``): within SAFETY.md,
 in the dataset format, written apart from the other sets, and the behaviour they were written to
 check: teenagers' own look-alikes against adults who declare a teenager's age."""
 
@@ -20,10 +20,12 @@ from tests.grooming.test_family_set import (
 from tests.grooming.test_synth import assert_labelled_conversations
 
 #: Each set's account-id prefixes, one per writer: peers-v1's A, B and C are dev, Q is held
-#: out; peers-v2's D and E are dev, R is held out.
+#: out; peers-v2's D and E are dev, R is held out; peers-v3's F, G and H are dev, S is held
+#: out.
 PEER_SETS = {
     "peers-v1.jsonl": ("sa_", "sb_", "sc_", "sq_"),
     "peers-v2.jsonl": ("sd_", "se_", "sr_"),
+    "peers-v3.jsonl": ("sf_", "sg_", "sh_", "ss_"),
 }
 
 
