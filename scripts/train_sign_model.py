@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from childsafe.grooming import Category, LexicalDetector
 from childsafe.grooming.signmodel import CATEGORIES, MIN_WORDS, SHIPPED_FILE, SignModel
 
-#: The register's data and the teen-peer set.
+#: The register's data, the teen-peer sets and the trusted-adult sets.
 SIGN_DATA = (
     *DEFAULT_DATA,
     "peers-v1.jsonl",
