@@ -11,6 +11,8 @@ from typing import Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from childsafe.grooming.labels import problems
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets" / "chat"
 DEFAULT_DATA = (
@@ -24,7 +26,8 @@ DEFAULT_DATA = (
 
 def load(paths: Sequence[Path], all_splits: bool) -> list[dict[str, Any]]:
     """The conversations of ``paths`` (``split: dev`` ones unless ``all_splits``); a line that
-    is not JSON stops with its file and line number."""
+    is not JSON, or not a labelled conversation (``childsafe.grooming.labels``), stops with its
+    file, line number and what is wrong."""
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise SystemExit(f"no such file: {', '.join(missing)}")
@@ -37,6 +40,9 @@ def load(paths: Sequence[Path], all_splits: bool) -> list[dict[str, Any]]:
                 c = json.loads(line)
             except json.JSONDecodeError as e:
                 raise SystemExit(f"{path}:{number}: not JSON ({e.msg})") from None
+            wrong = problems(c)
+            if wrong:
+                raise SystemExit(f"{path}:{number}: {'; '.join(wrong)}")
             if all_splits or c.get("split") == "dev":
                 out.append(c)
     return out

@@ -77,6 +77,13 @@ def test_eval_errors_are_clear(cli: Cli, tiny: Path, tmp_path: Path) -> None:
     unlabelled = _write(tmp_path / "u.jsonl", [{"messages": []}])
     code, _, err = cli("chat", "eval", str(unlabelled), ok=False)
     assert code == 2 and "not a labelled conversation" in err
+    # A label read without complaint would measure something else: a misspelt category is
+    # named, with the record, the message and the categories there are.
+    records = tiny_dataset()
+    records[1]["messages"][2]["signs"] = ["secretcy"]
+    code, _, err = cli("chat", "eval", str(_write(tmp_path / "m.jsonl", records)), ok=False)
+    assert code == 2 and "record 2: message 2: signs has unknown category 'secretcy'" in err
+    assert "supervision_check" in err
 
 
 def test_score_json_lines(cli: Cli, tiny: Path) -> None:

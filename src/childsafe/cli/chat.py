@@ -292,6 +292,7 @@ def eval_(
     """Precision, recall, FPR per relationship and messages to detection, vs the baselines."""
     from childsafe.grooming.bands import Band
     from childsafe.grooming.evaluate import SPLITS, evaluate
+    from childsafe.grooming.labels import LabelError, check_labelled
     from childsafe.grooming.scoring import ScorerConfig
     from childsafe.grooming.semantic.embedder import SemanticUnavailableError
 
@@ -302,10 +303,10 @@ def eval_(
     if alert not in BANDS_HELP:
         raise cli.fail(f"--alert-band must be one of {', '.join(BANDS_HELP)}")
     records = _read_jsonl(cli, dataset)
-    bad = next((n for n, r in enumerate(records, 1) if not _is_conversation(r)), None)
-    if bad is not None:
-        raise cli.fail(f"{dataset}, record {bad}: not a labelled conversation (needs id, "
-                    "relationship, risky, split, accounts, messages)")  # fmt: skip
+    try:
+        check_labelled(records)
+    except LabelError as e:
+        raise cli.fail(f"{dataset}, {e}") from None
     chosen = [r for r in records if split == "all" or r.get("split") == split]
     if not chosen:
         raise cli.fail(f"{dataset} has no conversations in split {split!r}")
@@ -342,11 +343,6 @@ def eval_(
         print(json.dumps(report.to_dict()))
         return
     _print_report(cli, report)
-
-
-def _is_conversation(record: Any) -> bool:
-    keys = ("id", "relationship", "risky", "split", "accounts", "messages")
-    return isinstance(record, dict) and all(k in record for k in keys)
 
 
 # -- chat score ------------------------------------------------------------------------------
