@@ -138,9 +138,11 @@ def problems(record: object) -> list[str]:
 def _alert_and_signs(record: Mapping[str, Any], messages: Sequence[Any]) -> list[str]:
     """The labels must agree: a risky conversation's alert is one of its messages; a benign
     conversation has neither an alert nor signs (its innocent uses are ``lookalike``)."""
+    if not isinstance(record["risky"], bool):
+        return []  # already named; which labels agree depends on it
     alert = record.get("earliest_alert")
     signed = [i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("signs")]
-    if record["risky"] is True:
+    if record["risky"]:
         if alert is not None and not (_is_int(alert) and 0 <= alert < len(messages)):
             return [f"earliest_alert is {alert!r}; in a risky conversation it is the index of "
                     f"a message (0 to {len(messages) - 1})"]  # fmt: skip
