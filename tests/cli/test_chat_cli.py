@@ -256,3 +256,25 @@ def test_vouched_above_option(cli: Cli, monkeypatch, tmp_path: Path) -> None:  #
     assert not any("vouched:" in p for p in _patterns(cli, chat))
     code, _, err = cli("chat", "score", str(chat), "--vouched-above", "1", ok=False)
     assert code != 0 and "--vouched-above" in err
+
+
+def test_check_lists_every_problem_and_what_the_file_holds(cli: Cli, tmp_path: Path) -> None:
+    # Before a training run on one's own labels: all problems at once, not just the first,
+    # and the composition of what can be read.
+    records = tiny_dataset()
+    code, out, err = cli("chat", "check", str(_write(tmp_path / "ok.jsonl", records)))
+    assert code == 0 and err == ""
+    assert "7 of 7 records readable" in out and "secrecy 3" in out
+    records[1]["messages"][2]["signs"] = ["secretcy"]
+    records[4]["messages"][0]["from"] = "nobody"
+    bad = _write(tmp_path / "bad.jsonl", records)
+    code, out, err = cli("chat", "check", str(bad), ok=False)
+    assert code == 1 and "5 of 7 records readable" in out
+    assert "record 2 (tiny-2): message 2: signs has unknown category 'secretcy'" in err
+    assert "record 5 (tiny-5): message 0: from 'nobody'" in err
+    assert "2 of 7 records have problems" in err
+    code, out, _ = cli("chat", "check", str(bad), "--json", ok=False)
+    report = json.loads(out)
+    assert code == 1 and report["records"] == 7 and report["conversations"] == 5
+    assert [p["record"] for p in report["problems"]] == [2, 5]
+    assert sum(row["conversations"] for row in report["composition"]) == 5

@@ -10,6 +10,7 @@ import typer
 from childsafe.cli.audit import audit_app
 from childsafe.cli.bank import bank_app
 from childsafe.cli.chat import chat_app
+from childsafe.cli.chat_check import check_command
 from childsafe.cli.chat_exemplars import exemplars_app
 from childsafe.cli.chat_probe import probe_command
 from childsafe.cli.chat_retention import prune_command
@@ -67,6 +68,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(audit_app, name="audit")
 chat_app.command("prune")(prune_command)
 chat_app.command("probe")(probe_command)
+chat_app.command("check")(check_command)
 chat_app.add_typer(exemplars_app, name="exemplars")
 app.add_typer(chat_app, name="chat")
 app.command("demo")(demo_command)
