@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from childsafe.cli.context import CliContext
@@ -74,11 +75,12 @@ def _print(cli: CliContext, total: int, s: dict[str, Any], found: list[dict[str,
     table = Table("split", "relationship", "label", "conversations")
     for row in s["composition"]:
         label = "risky" if row["risky"] else "benign"
-        table.add_row(row["split"], row["relationship"], label, str(row["conversations"]))
+        table.add_row(row["split"], escape(row["relationship"]), label, str(row["conversations"]))
     cli.out.print(table)
     cli.out.print(
         f"{s['conversations']} of {total} records readable, {s['messages']} messages; "
-        f"signs: {_counts(s['signs'])}; look-alikes: {_counts(s['lookalikes'])}"
+        f"signs: {_counts(s['signs'])}; look-alikes: {_counts(s['lookalikes'])}",
+        markup=False,
     )
     for item in found[:SHOWN]:
         name = f" ({item['id']})" if item["id"] else ""
