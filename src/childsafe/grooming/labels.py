@@ -141,7 +141,6 @@ def _alert_and_signs(record: Mapping[str, Any], messages: Sequence[Any]) -> list
     if not isinstance(record["risky"], bool):
         return []  # already named; which labels agree depends on it
     alert = record.get("earliest_alert")
-    signed = [i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("signs")]
     if record["risky"]:
         if alert is not None and not (_is_int(alert) and 0 <= alert < len(messages)):
             return [f"earliest_alert is {alert!r}; in a risky conversation it is the index of "
@@ -150,8 +149,11 @@ def _alert_and_signs(record: Mapping[str, Any], messages: Sequence[Any]) -> list
     out = []
     if alert is not None:
         out.append("earliest_alert must be null in a benign conversation (risky is false)")
-    if signed:
-        out.append(f"message {signed[0]} has signs in a benign conversation (risky is false); "
+    signed = next(
+        (i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("signs")), None
+    )
+    if signed is not None:
+        out.append(f"message {signed} has signs in a benign conversation (risky is false); "
                    "innocent uses of the words are labelled lookalike")  # fmt: skip
     return out
 
